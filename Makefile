@@ -1,0 +1,62 @@
+# Upstream: the front door. `make help` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test worker lint format bench demo-code syscheck install install-dev clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Upstream needs Python 3.11 or newer; found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $(VENV)/.runtime $@
+
+install: $(VENV)/.runtime ## Create .venv and install the runtime requirements
+install-dev: $(VENV)/.dev ## Create .venv and install the test and tooling requirements
+
+syscheck: install ## Check the system libraries WeasyPrint needs (Pango)
+	@$(BIN)/python scripts/syscheck.py
+
+run: syscheck ## Install, migrate, load the demo and serve it on http://127.0.0.1:8000 (SQLite)
+	$(BIN)/python manage.py migrate --no-input -v0
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install-dev ## Install the test requirements and run the whole suite
+	@$(BIN)/python scripts/syscheck.py
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+worker: syscheck ## Run a Celery worker and beat against REDIS_URL
+	@test -n "$$REDIS_URL" || (echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run a worker."; exit 2)
+	$(BIN)/celery -A config worker --beat --loglevel=INFO --concurrency=2
+
+lint: install-dev ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev ## Apply ruff formatting and fixes
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install-dev ## Run the bounded load and page-weight benchmarks (PostgreSQL)
+	$(BIN)/python bench/run.py
+
+demo-code: install ## Print the current two-factor code for the demo VRU accounts
+	@$(BIN)/python manage.py demo_mfa_code
+
+clean: ## Remove the virtualenv, the demo database and test artefacts
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* .test-media .pytest_cache staticfiles

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from allauth.account.forms import SignupForm
+from allauth.core import context
+from django import forms
+from django.core.exceptions import ValidationError
+
+from . import selectors
+from .models import Membership, School
+
+NOT_A_SCHOOL_ADDRESS = (
+    "Please use your school e-mail address. If your school isn't on Upstream yet, ask your "
+    "school lead or the VRU to invite you."
+)
+
+
+class TeacherSignupForm(SignupForm):
+    """Sign-up is for school staff: either from an invitation (the invited address is
+    fixed) or with an e-mail address in a school's allow-listed domains."""
+
+    first_name = forms.CharField(
+        max_length=150, label="First name", widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        max_length=150, label="Last name", widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+
+    field_order = ["first_name", "last_name", "email", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # allauth's SignupView does not pass the request to the form; its middleware keeps
+        # the current request in a context variable instead.
+        request = getattr(self, "request", None) or context.request
+        self.invitation = None
+        if request is not None:
+            from . import services
+
+            token = request.session.get("upstream_invitation")
+            self.invitation = services.invitation_for_token(token) if token else None
+        if self.invitation is not None:
+            self.fields["email"].initial = self.invitation.email
+            self.fields["email"].widget.attrs["readonly"] = True
+            self.fields["email"].help_text = f"You were invited to {self.invitation.school.name} at this address."
+
+    def clean_email(self):
+        email = super().clean_email()
+        if self.invitation is not None:
+            if email.lower() != self.invitation.email:
+                raise ValidationError("Sign up with the address your invitation was sent to.")
+            return email
+        if not selectors.schools_for_email(email):
+            raise ValidationError(NOT_A_SCHOOL_ADDRESS)
+        return email
+
+    def save(self, request):
+        user = super().save(request)
+        user.first_name = self.cleaned_data["first_name"]
+        user.last_name = self.cleaned_data["last_name"]
+        user.save(update_fields=["first_name", "last_name"])
+        return user
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Their school e-mail address")
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.TEACHER)
+
+    def __init__(self, *args, allow_lead: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not allow_lead:
+            self.fields["role"].choices = [(Membership.Role.TEACHER, "Teacher")]
+
+
+class OfficerInviteForm(InviteForm):
+    school = forms.ModelChoiceField(queryset=School.objects.select_related("local_authority"))
+    field_order = ["school", "email", "role"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, allow_lead=True, **kwargs)
+        self.fields["role"].initial = Membership.Role.SCHOOL_LEAD
+
+
+class JoinSchoolForm(forms.Form):
+    school = forms.ModelChoiceField(queryset=School.objects.none(), empty_label=None)
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = School.objects.filter(
+            pk__in=[s.pk for s in selectors.schools_for_email(email)]
+        )

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("join/", views.join_school, name="join_school"),
+    path("invite/", views.invite_school_lead, name="invite_school_lead"),
+    path("invitations/<str:token>/", views.accept_invitation, name="accept_invitation"),
+    path("invitations/<int:invitation_pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("schools/<int:school_pk>/staff/", views.school_staff, name="school_staff"),
+    path("memberships/<int:membership_pk>/<str:action>/", views.membership_action, name="membership_action"),
+]

@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+from allauth.account.adapter import get_adapter
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import InviteForm, JoinSchoolForm, OfficerInviteForm
+from .models import Invitation, Membership, School, User
+from .roles import is_vru_staff
+
+
+@login_required
+def home(request):
+    """The staff home: "My school", approval state and where to go next."""
+    user = request.user
+    memberships = list(selectors.approved_memberships(user))
+    pending = list(selectors.pending_memberships(user))
+    joinable = []
+    if not memberships and not pending:
+        joinable = selectors.schools_for_email(user.email)
+    return render(
+        request,
+        "accounts/home.html",
+        {
+            "memberships": memberships,
+            "pending": pending,
+            "joinable": joinable,
+            "led_schools": list(selectors.schools_led_by(user)),
+            "is_vru": is_vru_staff(user),
+            "can_invite_leads": selectors.can_invite_school_leads(user),
+        },
+    )
+
+
+@login_required
+def join_school(request):
+    form = JoinSchoolForm(request.POST or None, email=request.user.email)
+    if request.method == "POST" and form.is_valid():
+        services.membership_request(user=request.user, school=form.cleaned_data["school"])
+        messages.success(request, "Thanks. Your school lead has been asked to approve you.")
+        return redirect("accounts:home")
+    return render(request, "accounts/join_school.html", {"form": form})
+
+
+def accept_invitation(request, token: str):
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        return render(
+            request,
+            "accounts/invitation_invalid.html",
+            {"invitation_days": settings.UPSTREAM_INVITATION_DAYS},
+            status=410,
+        )
+    if request.user.is_authenticated:
+        if request.user.email != invitation.email:
+            return render(request, "accounts/invitation_wrong_account.html", {"invitation": invitation}, status=403)
+        if request.method == "POST":
+            services.invitation_accept(token=token, user=request.user)
+            messages.success(request, f"You have joined {invitation.school.name}.")
+            return redirect("accounts:home")
+        return render(request, "accounts/invitation_accept.html", {"invitation": invitation})
+    # Not signed in: the link itself proves the address, so allauth may treat it as
+    # verified; the token waits in the session until sign-up completes.
+    request.session["upstream_invitation"] = token
+    get_adapter(request).stash_verified_email(request, invitation.email)
+    if User.objects.filter(email=invitation.email).exists():
+        messages.info(request, "Sign in to accept your invitation.")
+        return redirect_to_login(request.path)
+    return redirect("account_signup")
+
+
+def _school_for_manager(request, school_pk: int) -> School:
+    school = get_object_or_404(School, pk=school_pk)
+    if not (selectors.is_school_lead(request.user, school) or request.user.has_perm("accounts.change_membership")):
+        raise PermissionDenied
+    return school
+
+
+@login_required
+def school_staff(request, school_pk: int):
+    """The school lead's page: approve, remove and invite the school's teachers."""
+    school = _school_for_manager(request, school_pk)
+    allow_lead = selectors.can_invite_school_leads(request.user)
+    form = InviteForm(request.POST or None, allow_lead=allow_lead)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_create(
+                inviter=request.user, school=school, email=form.cleaned_data["email"], role=form.cleaned_data["role"]
+            )
+        except ValidationError as error:
+            form.add_error("email", error.messages[0])
+        else:
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect("accounts:school_staff", school_pk=school.pk)
+    return render(
+        request,
+        "accounts/school_staff.html",
+        {
+            "school": school,
+            "staff": selectors.school_staff(school),
+            "invitations": selectors.open_invitations(school),
+            "form": form,
+        },
+    )
+
+
+@login_required
+@require_POST
+def membership_action(request, membership_pk: int, action: str):
+    membership = get_object_or_404(Membership.objects.select_related("school", "user"), pk=membership_pk)
+    _school_for_manager(request, membership.school_id)
+    try:
+        if action == "approve":
+            services.membership_approve(actor=request.user, membership=membership)
+            messages.success(request, f"{membership.user.email} can now set up classes.")
+        elif action == "revoke":
+            services.membership_revoke(actor=request.user, membership=membership)
+            messages.success(request, f"{membership.user.email} no longer has access to {membership.school.name}.")
+        elif action in Membership.Role.values:
+            services.membership_set_role(actor=request.user, membership=membership, role=action)
+            messages.success(request, f"{membership.user.email} is now a {membership.get_role_display().lower()}.")
+        else:
+            raise PermissionDenied
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    return redirect("accounts:school_staff", school_pk=membership.school_id)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request, invitation_pk: int):
+    invitation = get_object_or_404(Invitation, pk=invitation_pk)
+    _school_for_manager(request, invitation.school_id)
+    services.invitation_revoke(actor=request.user, invitation=invitation)
+    messages.success(request, f"Invitation to {invitation.email} cancelled.")
+    return redirect("accounts:school_staff", school_pk=invitation.school_id)
+
+
+@login_required
+def invite_school_lead(request):
+    """VRU officers invite a school's lead (the first person at a school)."""
+    if not selectors.can_invite_school_leads(request.user):
+        raise PermissionDenied
+    form = OfficerInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_create(
+                inviter=request.user,
+                school=form.cleaned_data["school"],
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
+        except ValidationError as error:
+            form.add_error("email", error.messages[0])
+        else:
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect("accounts:invite_school_lead")
+    return render(request, "accounts/invite_school_lead.html", {"form": form})

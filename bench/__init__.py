@@ -1,0 +1,1 @@
+"""Load and page-weight benchmarks (``make bench``). Results: bench/RESULTS.md."""

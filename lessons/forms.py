@@ -1,0 +1,116 @@
+"""Forms for programme search, classes and the delivery log. Validation that depends on
+the school or the programme lives in services; these only shape input."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from accounts import selectors as account_selectors
+
+from . import selectors
+from .models import YEAR_GROUPS, KeyStage, LessonDelivery, LessonPage, ProgrammePage, ProgrammeStatus, Theme
+
+
+class ProgrammeFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search"}),
+        help_text="Words from a programme or lesson, e.g. 'bystander'.",
+    )
+    key_stage = forms.ChoiceField(label="Key stage", required=False, choices=[("", "Any key stage"), *KeyStage.choices])
+    year_group = forms.TypedChoiceField(
+        label="Year group",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Any year group"), *YEAR_GROUPS],
+    )
+    theme = forms.ModelChoiceField(
+        label="Theme", required=False, queryset=Theme.objects.all(), to_field_name="slug", empty_label="Any theme"
+    )
+    status = forms.ChoiceField(
+        label="Programme status", required=False, choices=[("", "Any status"), *ProgrammeStatus.choices]
+    )
+
+
+class _UserChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        name = obj.get_full_name()
+        return f"{name} ({obj.email})" if name else obj.email
+
+
+class TeachingGroupForm(forms.Form):
+    school = forms.ModelChoiceField(queryset=None, empty_label=None, help_text="Only schools where you are approved.")
+    name = forms.CharField(max_length=80, help_text="How your school names the class, e.g. '8R' or 'Year 6 Oak'.")
+    year_group = forms.TypedChoiceField(coerce=int, choices=YEAR_GROUPS)
+    pupil_count = forms.IntegerField(
+        label="Number of pupils", min_value=1, max_value=60, help_text="Used to plan survey cards; no names needed."
+    )
+    programme = forms.ModelChoiceField(queryset=None, empty_label=None)
+    co_teachers = _UserChoices(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Colleagues who also teach this class. They must be approved at the same school.",
+    )
+
+    def __init__(self, *args, user, instance=None, **kwargs):
+        self.instance = instance
+        if instance is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "school": instance.school,
+                    "name": instance.name,
+                    "year_group": instance.year_group,
+                    "pupil_count": instance.pupil_count,
+                    "programme": instance.programme,
+                    "co_teachers": list(instance.co_teachers.all()),
+                },
+            )
+        super().__init__(*args, **kwargs)
+        schools = account_selectors.schools_taught_at(user)
+        self.fields["school"].queryset = schools
+        self.fields["programme"].queryset = selectors.live_programmes()
+        self.fields["co_teachers"].queryset = selectors.colleagues_at(schools, exclude=user)
+        if instance is not None:
+            # School and programme are fixed once a class exists: its log and surveys hang on them.
+            del self.fields["school"]
+            del self.fields["programme"]
+            self.fields["co_teachers"].queryset = selectors.colleagues_at([instance.school], exclude=instance.teacher)
+
+
+class LessonDeliveryForm(forms.ModelForm):
+    lesson = forms.ModelChoiceField(queryset=LessonPage.objects.none(), empty_label=None, label="Lesson")
+
+    class Meta:
+        model = LessonDelivery
+        fields = ["delivered_on", "minutes", "adaptations", "note"]
+        widgets = {
+            "delivered_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "adaptations": forms.Textarea(attrs={"rows": 3}),
+            "note": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, group, lesson: LessonPage | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["minutes"].widget.attrs.update({"min": 1, "max": 240})
+        self.fields["delivered_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        if self.instance.pk:
+            del self.fields["lesson"]
+            return
+        programme: ProgrammePage = group.programme
+        delivered = set(group.deliveries.values_list("lesson_id", flat=True))
+        choices = [lesson for lesson in programme.live_lessons if lesson.pk not in delivered]
+        self.fields["lesson"].queryset = LessonPage.objects.filter(pk__in=[lesson.pk for lesson in choices])
+        self.fields["lesson"].choices = [(lesson.pk, lesson.title) for lesson in choices]
+        if lesson is not None:
+            self.initial.setdefault("lesson", lesson.pk)
+            self.initial.setdefault("minutes", lesson.duration_minutes)
+        elif choices:
+            self.initial.setdefault("minutes", choices[0].duration_minutes)
+        self.initial.setdefault("delivered_on", timezone.localdate())
+        self.order_fields(["lesson", "delivered_on", "minutes", "adaptations", "note"])

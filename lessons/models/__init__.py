@@ -1,0 +1,20 @@
+"""Lesson content (Wagtail pages) and its delivery: teaching groups, the fidelity log and
+printable programme packs. Split by role; import from ``lessons.models``."""
+
+from .classes import YEAR_GROUPS, LessonDelivery, TeachingGroup
+from .packs import ProgrammePack
+from .pages import HomePage, KeyStage, LessonPage, ProgrammeIndexPage, ProgrammePage, ProgrammeStatus, Theme
+
+__all__ = [
+    "YEAR_GROUPS",
+    "HomePage",
+    "KeyStage",
+    "LessonDelivery",
+    "LessonPage",
+    "ProgrammeIndexPage",
+    "ProgrammePack",
+    "ProgrammePage",
+    "ProgrammeStatus",
+    "TeachingGroup",
+    "Theme",
+]

@@ -1,0 +1,52 @@
+"""Printable lesson plans (cached by revision) and whole-programme packs."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from .. import selectors, services
+from ..models import LessonPage, ProgrammePack, ProgrammePage
+from ..pdf import lesson_plan_pdf
+
+
+@login_required
+def lesson_plan(request, page_id: int):
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=page_id)
+    revision = selectors.lesson_plan_revision(lesson)
+    if revision is None:
+        raise Http404("This lesson has not been published.")
+    response = HttpResponse(lesson_plan_pdf(revision), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="lesson-plan-{lesson.slug}.pdf"'
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_POST
+@login_required
+def pack_request(request, page_id: int):
+    programme = get_object_or_404(ProgrammePage.objects.live(), pk=page_id)
+    pack = services.programme_pack_request(programme=programme, requested_by=request.user)
+    return redirect("lessons:pack_status", pk=pack.pk)
+
+
+@login_required
+def pack_status(request, pk: int):
+    pack = get_object_or_404(ProgrammePack.objects.select_related("programme"), pk=pk)
+    return render(request, "lessons/programme_pack.html", {"pack": pack, "programme": pack.programme})
+
+
+@login_required
+def pack_download(request, pk: int):
+    pack = get_object_or_404(ProgrammePack, pk=pk, status=ProgrammePack.Status.DONE)
+    if not pack.file_path or not default_storage.exists(pack.file_path):
+        raise Http404("The pack file is missing; ask for it again.")
+    return FileResponse(
+        default_storage.open(pack.file_path),
+        as_attachment=True,
+        filename=f"lesson-pack-{pack.programme.slug}.pdf",
+        content_type="application/pdf",
+    )

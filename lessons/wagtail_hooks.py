@@ -1,0 +1,90 @@
+"""Wagtail admin for lessons: the Theme snippet, and read-only views of classes, the
+delivery log and programme packs for VRU staff with the model permissions."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from wagtail import hooks
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from .models import LessonDelivery, LessonPage, ProgrammePack, ProgrammePage, TeachingGroup, Theme
+
+
+class ThemeViewSet(SnippetViewSet):
+    model = Theme
+    icon = "tag"
+    menu_label = "Programme themes"
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    add_to_admin_menu = False
+
+
+class TeachingGroupViewSet(ModelViewSet):
+    model = TeachingGroup
+    icon = "group"
+    menu_label = "Classes"
+    list_display = ["name", "school", "year_group", "programme", "teacher", "academic_year", "archived_at"]
+    list_filter = ["year_group", "academic_year", "school__local_authority"]
+    search_fields = ["name", "school__name", "school__urn"]
+    form_fields = ["name", "year_group", "pupil_count", "archived_at"]
+    inspect_view_enabled = True
+
+
+class LessonDeliveryViewSet(ModelViewSet):
+    model = LessonDelivery
+    icon = "date"
+    menu_label = "Delivery log"
+    list_display = ["lesson", "group", "delivered_on", "minutes", "revision"]
+    list_filter = ["delivered_on"]
+    search_fields = ["group__name", "group__school__name"]
+    form_fields = ["delivered_on", "minutes", "adaptations", "note"]
+    inspect_view_enabled = True
+
+
+class ProgrammePackViewSet(ModelViewSet):
+    model = ProgrammePack
+    icon = "doc-full"
+    menu_label = "Programme packs"
+    list_display = ["programme", "status", "lessons_done", "lessons_total", "attempts", "updated_at"]
+    list_filter = ["status"]
+    form_fields = ["status", "attempts"]
+    inspect_view_enabled = True
+
+
+class LessonDeliveryGroup(ViewSetGroup):
+    menu_label = "Lesson delivery"
+    menu_icon = "time"
+    menu_order = 250
+    items = (TeachingGroupViewSet, LessonDeliveryViewSet, ProgrammePackViewSet)
+
+
+register_snippet(ThemeViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_lesson_delivery_viewsets():
+    return LessonDeliveryGroup()
+
+
+@hooks.register("before_delete_page")
+def keep_pages_the_delivery_log_points_to(request, page):
+    """The delivery log and classes point at lessons and programmes (PROTECT), so deleting
+    one would fail; say why and suggest unpublishing instead of showing a server error."""
+    specific = page.specific_class
+    in_use = (specific is LessonPage and LessonDelivery.objects.filter(lesson_id=page.pk).exists()) or (
+        specific is ProgrammePage
+        and (
+            TeachingGroup.objects.filter(programme_id=page.pk).exists()
+            or LessonDelivery.objects.filter(lesson__path__startswith=page.path).exists()
+        )
+    )
+    if in_use:
+        messages.error(
+            request,
+            f"“{page.title}” has been taught to classes and is part of their delivery log, so it cannot be "
+            "deleted. Unpublish it instead: teachers will no longer see it, and the log stays intact.",
+        )
+        return redirect("wagtailadmin_pages:edit", page.pk)
+    return None

@@ -1,0 +1,100 @@
+"""Staff forms for survey windows and participant cards."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from .models import InstrumentVersion, SurveyWindow
+from .selectors import versions_for_year_group
+from .services.windows import earliest_open_date
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class DescribedForm(forms.Form):
+    """Links each input to its help text and error for screen readers (aria-describedby)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"id_{name}_help"
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                described = widget.attrs.get("aria-describedby", "")
+                widget.attrs["aria-describedby"] = f"{described} id_{name}_error".strip()
+                widget.attrs["aria-invalid"] = "true"
+
+
+class WindowForm(DescribedForm):
+    wave = forms.ChoiceField(choices=SurveyWindow.Wave.choices, label="Which survey is this?")
+    instrument_version = forms.ModelChoiceField(
+        queryset=InstrumentVersion.objects.none(),
+        label="Questionnaire",
+        empty_label=None,
+        help_text="Only published questionnaires that suit this year group are listed.",
+    )
+    linkage = forms.ChoiceField(
+        choices=SurveyWindow.Linkage.choices,
+        initial=SurveyWindow.Linkage.CARDS,
+        widget=forms.RadioSelect,
+        label="How pupils link their before and after answers",
+        help_text="Cards match almost every pupil. Use pupil-made codes only if cards are impractical.",
+    )
+    layout = forms.ChoiceField(
+        choices=SurveyWindow.Layout.choices, initial=SurveyWindow.Layout.SCALE_PER_PAGE, widget=forms.RadioSelect
+    )
+    include_demographics = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Ask the optional questions about gender and ethnic group",
+    )
+    optout_letter_sent_on = forms.DateField(
+        label="Date the parental opt-out letter went home",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="The survey can open 10 school days (weekdays) after this date.",
+    )
+    opens_at = forms.DateTimeField(label="Opens", widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M"])
+    closes_at = forms.DateTimeField(label="Closes", widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M"])
+
+    def __init__(self, *args, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group = group
+        versions = versions_for_year_group(group.year_group)
+        self.fields["instrument_version"].queryset = InstrumentVersion.objects.filter(
+            pk__in=[v.pk for v in versions]
+        ).select_related("instrument")
+        used = set(group.survey_windows.values_list("wave", flat=True))
+        free = [choice for choice in SurveyWindow.Wave.choices if choice[0] not in used]
+        self.fields["wave"].choices = free or SurveyWindow.Wave.choices
+        baseline = group.survey_windows.filter(wave=SurveyWindow.Wave.BASELINE).first()
+        if baseline:
+            self.fields["instrument_version"].initial = baseline.instrument_version_id
+            self.fields["linkage"].initial = baseline.linkage
+        if not self.is_bound:
+            today = timezone.localdate()
+            start = timezone.make_aware(dt.datetime.combine(earliest_open_date(today), dt.time(8, 30)))
+            self.initial.setdefault("optout_letter_sent_on", today)
+            self.initial.setdefault("opens_at", start)
+            self.initial.setdefault("closes_at", start + dt.timedelta(days=14))
+
+
+class CardsForm(DescribedForm):
+    count = forms.IntegerField(
+        min_value=1,
+        max_value=120,
+        label="How many cards?",
+        help_text="One per pupil, plus a few spares. Codes are shown only in this PDF: keep it safe.",
+    )

@@ -1,0 +1,92 @@
+"""Survey windows (a wave of a survey for one class) and pseudonymous participants."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class SurveyWindow(models.Model):
+    class Wave(models.TextChoices):
+        BASELINE = "baseline", "Baseline (before the lessons)"
+        POST = "post", "Post (after the lessons)"
+        FOLLOW_UP = "follow_up", "Follow-up (some months later)"
+
+    class Linkage(models.TextChoices):
+        CARDS = "cards", "Participant cards (recommended)"
+        SGIC = "sgic", "Pupils make their own code"
+
+    class Layout(models.TextChoices):
+        SCALE_PER_PAGE = "scale", "One group of questions per page"
+        ITEM_PER_PAGE = "item", "One question per page (younger or weaker readers)"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    group = models.ForeignKey("lessons.TeachingGroup", on_delete=models.PROTECT, related_name="survey_windows")
+    wave = models.CharField(max_length=20, choices=Wave.choices)
+    instrument_version = models.ForeignKey(
+        "surveys.InstrumentVersion", on_delete=models.PROTECT, related_name="windows"
+    )
+    linkage = models.CharField(max_length=10, choices=Linkage.choices, default=Linkage.CARDS)
+    layout = models.CharField(max_length=10, choices=Layout.choices, default=Layout.SCALE_PER_PAGE)
+    include_demographics = models.BooleanField(default=True)
+    join_code = models.CharField(max_length=8, unique=True)
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="Set when the teacher closes it by hand.")
+    optout_letter_sent_on = models.DateField(
+        help_text="The day the parental opt-out letter went home; the survey can open 10 school days later."
+    )
+    dpia_reference = models.CharField(max_length=60)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-opens_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "wave"], name="surveywindow_one_per_wave"),
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")), name="surveywindow_closes_after_opens"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} – {self.get_wave_display()}"
+
+    def is_open(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.closed_at is None and self.opens_at <= at < self.closes_at
+
+
+class CardBatch(models.Model):
+    """A printed set of participant cards. The codes themselves are never stored in plain:
+    the PDF is produced once, at creation, and only keyed hashes remain."""
+
+    group = models.ForeignKey("lessons.TeachingGroup", on_delete=models.CASCADE, related_name="card_batches")
+    count = models.PositiveSmallIntegerField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Participant(models.Model):
+    """A pseudonymous pupil: a card code (hashed) or a self-generated code (hashed element by
+    element). Never a name. Unique per school and academic year."""
+
+    school = models.ForeignKey("accounts.School", on_delete=models.CASCADE, related_name="participants")
+    academic_year = models.PositiveSmallIntegerField()
+    card_batch = models.ForeignKey(
+        CardBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="participants"
+    )
+    code_hash = models.CharField(max_length=64, help_text="HMAC of the card code, or of the whole SGIC.")
+    sgic_element_hashes = models.JSONField(
+        default=list, blank=True, help_text="Keyed hashes of each SGIC element, for one-element-tolerant matching."
+    )
+    year_group = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["school", "academic_year", "code_hash"], name="participant_unique_code"),
+        ]

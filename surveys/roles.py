@@ -1,0 +1,38 @@
+"""Survey permissions for the VRU groups (accounts.roles defines the groups; surveys adds
+its own permissions here rather than editing that module).
+
+Content editors, moderators and platform admins edit instruments; officers and analysts
+view them; officers and platform admins import paper surveys (``add_response``).
+``ensure_survey_permissions`` is additive and idempotent: the data migration, seed_demo and
+tests that flush the database call it.
+"""
+
+from __future__ import annotations
+
+_EDIT = ("add", "change", "delete", "view")
+_INSTRUMENT_MODELS = ("instrument", "instrumentversion", "scale", "item")
+
+SURVEY_GRANTS: dict[str, list[tuple[str, str]]] = {
+    "Content editors": [(model, action) for model in _INSTRUMENT_MODELS for action in _EDIT],
+    "Moderators": [(model, action) for model in _INSTRUMENT_MODELS for action in _EDIT],
+    "Platform admins": [(model, action) for model in _INSTRUMENT_MODELS for action in _EDIT]
+    + [("response", "add"), ("surveywindow", "view")],
+    "VRU officers": [(model, "view") for model in _INSTRUMENT_MODELS] + [("response", "add"), ("surveywindow", "view")],
+    "VRU analysts": [(model, "view") for model in _INSTRUMENT_MODELS],
+}
+
+
+def ensure_survey_permissions(apps=None) -> None:
+    """Grant the permissions above; ``apps`` is the migration registry inside a migration."""
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+
+    registry = apps or global_apps
+    # Permissions are normally created after all migrations: make them now so they can be granted.
+    create_permissions(global_apps.get_app_config("surveys"), apps=registry, verbosity=0)
+    Group = registry.get_model("auth", "Group")
+    Permission = registry.get_model("auth", "Permission")
+    for group_name, pairs in SURVEY_GRANTS.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        codenames = [f"{action}_{model}" for model, action in pairs]
+        group.permissions.add(*Permission.objects.filter(content_type__app_label="surveys", codename__in=codenames))

@@ -1,0 +1,138 @@
+"""Pupil-data retention (design notes, "Safeguarding and data protection";
+docs/data-protection.md, "Pupil data").
+
+One nightly purge, ``pupil_data_purge``, run by the Celery beat task
+``surveys.tasks.purge_pupil_data`` and by ``manage.py purge_pupil_data``. Every rule works
+on dates (the local calendar day), never on exact times, and a row is deleted on the day it
+reaches its limit.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max, Q
+from django.db.models.functions import Coalesce, Least, TruncDate
+from django.utils import timezone
+
+from ..models import Answer, OutboxMessage, PageSave, Participant, Response, SurveyWindow, TalkRequest
+
+TALK_REQUEST_DAYS = 90
+OUTBOX_PROCESSED_DAYS = 30
+OUTBOX_DEAD_LETTER_DAYS = 90
+
+
+@dataclass
+class PurgeResult:
+    responses: int = 0
+    answers: int = 0
+    page_saves: int = 0
+    unlinked_responses: int = 0
+    participants: int = 0
+    talk_requests: int = 0
+    outbox_processed: int = 0
+    outbox_dead_lettered: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    @property
+    def deleted(self) -> int:
+        """Rows deleted (unlinked responses are updated, not deleted)."""
+        return sum(count for name, count in self.as_dict().items() if name != "unlinked_responses")
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """``day`` moved back ``months`` calendar months; 31 March less one month is 28 or 29 February."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _closed_on():
+    """A window's closing day: ``closes_at`` or ``closed_at`` (closed by hand), whichever is
+    earlier, as a local date."""
+    return TruncDate(Least(F("closes_at"), Coalesce(F("closed_at"), F("closes_at"))))
+
+
+def _last_closed_by_school_year() -> dict[tuple[int, int], dt.date]:
+    """(school id, academic year) -> the day the last window of that school and year closed."""
+    rows = (
+        SurveyWindow.objects.annotate(closed_on=_closed_on())
+        .values("group__school_id", "group__academic_year")
+        .annotate(last_closed_on=Max("closed_on"))
+    )
+    return {(row["group__school_id"], row["group__academic_year"]): row["last_closed_on"] for row in rows}
+
+
+def _academic_year_end(academic_year: int) -> dt.date:
+    """The last day of an academic year (2026 is 2026/27, which ends on 31 August 2027)."""
+    return dt.date(academic_year + 1, 8, 31)
+
+
+@transaction.atomic
+def pupil_data_purge(*, today: dt.date | None = None) -> PurgeResult:
+    """Delete pupil data past its retention period (docs/data-protection.md, "Pupil data").
+
+    - Raw responses, with their answers and page saves, ``UPSTREAM_RESPONSE_RETENTION_MONTHS``
+      (24) months after their window closed (``closes_at`` or ``closed_at``, whichever is
+      earlier).
+    - Linkage data (``Participant`` rows: ``code_hash``, ``sgic_element_hashes``)
+      ``UPSTREAM_LINKAGE_RETENTION_MONTHS`` (12) months after the last window of that school
+      and academic year closed; for a school and year that never had a window, 12 months
+      after that academic year ended (31 August). Responses that still exist keep their
+      answers and demographics but lose their participant first, so waves can no longer be
+      linked and nothing else changes.
+    - "Talk to someone" requests ``TALK_REQUEST_DAYS`` (90) days after ``requested_on``.
+    - Outbox messages ``OUTBOX_PROCESSED_DAYS`` (30) days after ``processed_at``;
+      dead-lettered ones are left for a person to look at, and deleted
+      ``OUTBOX_DEAD_LETTER_DAYS`` (90) days after ``failed_at`` at the latest.
+
+    Survey windows, instruments and classes are not pupil data and stay; so will aggregates
+    (not stored yet): they hold no linkage and identify no pupil. Deletes run children first
+    (answers and page saves, then responses; responses unlinked, then participants), so the
+    PROTECT foreign keys on ``Response`` never block. Idempotent: a second run the same day
+    deletes nothing.
+    """
+    today = today or timezone.localdate()
+    result = PurgeResult()
+
+    # 1. Raw responses (24 months after their window closed).
+    response_cutoff = months_before(today, settings.UPSTREAM_RESPONSE_RETENTION_MONTHS)
+    expired_windows = (
+        SurveyWindow.objects.annotate(closed_on=_closed_on()).filter(closed_on__lte=response_cutoff).values("pk")
+    )
+    expired_responses = Response.objects.filter(window__in=expired_windows)
+    result.answers, _ = Answer.objects.filter(response__in=expired_responses).delete()
+    result.page_saves, _ = PageSave.objects.filter(response__in=expired_responses).delete()
+    result.responses, _ = expired_responses.delete()
+
+    # 2. Linkage (12 months after the last window of the school and academic year closed).
+    linkage_cutoff = months_before(today, settings.UPSTREAM_LINKAGE_RETENTION_MONTHS)
+    last_closed = _last_closed_by_school_year()
+    expired_years = Q(pk__in=[])
+    for school_id, academic_year in Participant.objects.values_list("school_id", "academic_year").distinct():
+        ended_on = last_closed.get((school_id, academic_year)) or _academic_year_end(academic_year)
+        if ended_on <= linkage_cutoff:
+            expired_years |= Q(school_id=school_id, academic_year=academic_year)
+    expired_participants = Participant.objects.filter(expired_years)
+    result.unlinked_responses = Response.objects.filter(participant__in=expired_participants).update(participant=None)
+    result.participants, _ = expired_participants.delete()
+
+    # 3. "Talk to someone" requests (90 days).
+    talk_cutoff = today - dt.timedelta(days=TALK_REQUEST_DAYS)
+    result.talk_requests, _ = TalkRequest.objects.filter(requested_on__lte=talk_cutoff).delete()
+
+    # 4. Outbox: processed after 30 days, dead-lettered after 90 at the latest.
+    processed_cutoff = today - dt.timedelta(days=OUTBOX_PROCESSED_DAYS)
+    result.outbox_processed, _ = OutboxMessage.objects.filter(processed_at__date__lte=processed_cutoff).delete()
+    dead_letter_cutoff = today - dt.timedelta(days=OUTBOX_DEAD_LETTER_DAYS)
+    result.outbox_dead_lettered, _ = OutboxMessage.objects.filter(
+        processed_at__isnull=True, failed_at__date__lte=dead_letter_cutoff
+    ).delete()
+    return result

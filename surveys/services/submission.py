@@ -1,0 +1,403 @@
+"""The pupil write path: page-by-page saves and the final submit (decisions 2, 8 and 10).
+
+Every save carries an idempotency key ``(submission_key, page_no, client_seq)``:
+
+- the same key with the same body replays the original success (a retry, a refresh, a
+  double click or a second tab never makes a second response);
+- the same key with a different body is refused (``KeyReused``, HTTP 422);
+- a card that already has a counted response in this window gets a second response kept
+  as ``Response.Status.CONFLICT``: never an overwrite.
+
+The window row is re-read under a row lock inside the transaction (``FOR SHARE`` on
+PostgreSQL, so pupils do not queue behind each other, while ``window_close``'s
+``SELECT ... FOR UPDATE`` waits for saves in flight and every later save waits for the
+close): no answer is accepted after a close commits and none is refused before it.
+
+Completion writes an ``OutboxMessage`` in the same transaction; Celery is never called
+from here. Only dates are stored, never times, addresses or devices.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from surveys import scales as response_scales
+from surveys.models import (
+    Answer,
+    InstrumentVersion,
+    OutboxMessage,
+    PageSave,
+    Participant,
+    Response,
+    SurveyWindow,
+    TalkRequest,
+)
+from surveys.selectors import (
+    mark_version_frozen,
+    remember_survey_pages,
+    survey_pages_for_version_id,
+    version_marker,
+)
+
+MAX_CLIENT_SEQ = 2**31 - 1
+MISSING_CODES = {"dk": Answer.Missing.DONT_KNOW, "pns": Answer.Missing.PREFER_NOT, "skip": Answer.Missing.SKIPPED}
+_DEMOGRAPHIC_FIELD = {"gender": "gender", "ethnicity": "ethnic_group"}
+
+
+class SubmissionError(Exception):
+    """A refused save. ``status`` is the HTTP status; ``message`` is safe to show a pupil."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidAnswers(SubmissionError):
+    status = 400
+    code = "invalid"
+
+
+class NotAllowed(SubmissionError):
+    status = 403
+    code = "not_allowed"
+
+
+class WindowClosed(SubmissionError):
+    status = 409
+    code = "closed"
+
+
+class KeyReused(SubmissionError):
+    status = 422
+    code = "key_reused"
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    response_id: int
+    page_no: int
+    page_count: int
+    completed: bool
+    conflict: bool
+    replayed: bool
+
+
+# --- Validation (pure) ---------------------------------------------------------------
+
+
+def clean_page_answers(page, answers: object) -> dict[str, object]:
+    """Normalise one page's answers: every question on the page gets a value, a missing
+    code (``dk``/``pns``/``skip``) or, for demographics, a choice or ``""``. Unknown codes,
+    questions from another page and values outside the response scale are refused."""
+    if not isinstance(answers, Mapping):
+        raise InvalidAnswers("Answers must be an object of question codes and values.")
+    questions = {q["code"]: q for q in page.questions}
+    if len(answers) > len(questions):
+        raise InvalidAnswers(f"Page {page.number} has {len(questions)} questions; {len(answers)} answers were sent.")
+    cleaned: dict[str, object] = {}
+    for code, raw in answers.items():
+        if not isinstance(code, str) or code not in questions:
+            shown = str(code)[:40]
+            raise InvalidAnswers(f"Unknown question code '{shown}' for page {page.number}.")
+        cleaned[code] = _clean_value(questions[code], raw)
+    for code, question in questions.items():
+        if code not in cleaned:
+            cleaned[code] = "" if question["demographic"] else "skip"
+    return cleaned
+
+
+def _clean_value(question: dict, raw: object) -> object:
+    item = question["item"]
+    if raw is None or raw == "":
+        return "" if item.is_demographic else "skip"
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        raise InvalidAnswers(f"The answer to {item.code} must be one of its options.")
+    if item.is_demographic:
+        allowed = {value for value, _ in response_scales.DEMOGRAPHIC_CHOICES[item.response_scale]}
+        value = raw if isinstance(raw, str) else ""
+        if value == "skip":
+            return ""
+        if value not in allowed:
+            raise InvalidAnswers(f"The answer to {item.code} must be one of its options.")
+        return value
+    if isinstance(raw, str) and raw in MISSING_CODES:
+        return raw
+    if isinstance(raw, str):
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 2):
+            raise InvalidAnswers(f"The answer to {item.code} must be one of its options.")
+        raw = int(raw)
+    if raw not in response_scales.allowed_values(item.response_scale):
+        raise InvalidAnswers(f"The answer to {item.code} must be one of its options.")
+    return raw
+
+
+def body_hash(*, page_no: int, answers: Mapping[str, object], final: bool) -> str:
+    canonical = json.dumps({"p": page_no, "a": sorted(answers.items()), "f": bool(final)}, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _check_key(submission_key: object, page_no: object, client_seq: object) -> uuid.UUID:
+    try:
+        key = submission_key if isinstance(submission_key, uuid.UUID) else uuid.UUID(str(submission_key))
+    except (TypeError, ValueError, AttributeError):
+        raise InvalidAnswers("The submission key is missing or not valid.")
+    for name, value in (("page", page_no), ("seq", client_seq)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_CLIENT_SEQ:
+            raise InvalidAnswers(f"'{name}' must be a whole number.")
+    return key
+
+
+# --- Database steps ------------------------------------------------------------------
+
+
+def _lock_window(window_id: int) -> SurveyWindow:
+    """Re-read the window inside the transaction under a lock that conflicts with the
+    close's ``FOR UPDATE``. PostgreSQL: ``FOR SHARE OF`` the window (pupils share it);
+    elsewhere ``select_for_update`` (SQLite serialises writers anyway). The window comes
+    with ``version_created_at`` (its instrument version's), the pages cache's marker."""
+    if connection.vendor == "postgresql":
+        table = SurveyWindow._meta.db_table
+        versions = InstrumentVersion._meta.db_table
+        rows = list(
+            SurveyWindow.objects.raw(
+                f"SELECT w.*, v.created_at AS version_created_at FROM {table} w "  # noqa: S608
+                f"JOIN {versions} v ON v.id = w.instrument_version_id WHERE w.id = %s FOR SHARE OF w",
+                [window_id],
+            )
+        )
+        if not rows:
+            raise NotAllowed("This survey is no longer available.")
+        return rows[0]
+    window = SurveyWindow.objects.select_for_update().select_related("instrument_version").filter(pk=window_id).first()
+    if window is None:
+        raise NotAllowed("This survey is no longer available.")
+    window.version_created_at = window.instrument_version.created_at
+    return window
+
+
+def _response_for_key(*, window: SurveyWindow, participant_id: int | None, key: uuid.UUID) -> Response | None:
+    response = Response.objects.select_for_update().filter(submission_key=key).first()
+    if response is not None and (response.window_id != window.pk or response.participant_id != participant_id):
+        raise KeyReused("This submission key belongs to someone else.")
+    return response
+
+
+def _create_response(*, window: SurveyWindow, participant_id: int | None, key: uuid.UUID, today) -> Response:
+    """A new response, counted unless this card already has one (then kept as a conflict).
+    Unique constraints decide; an IntegrityError is a race, resolved by re-reading."""
+    for status in (Response.Status.IN_PROGRESS, Response.Status.CONFLICT):
+        try:
+            with transaction.atomic():
+                return Response.objects.create(
+                    window=window, participant_id=participant_id, submission_key=key, status=status, started_on=today
+                )
+        except IntegrityError:
+            existing = _response_for_key(window=window, participant_id=participant_id, key=key)
+            if existing is not None:
+                return existing
+    raise KeyReused("This survey could not be started. Please try again.")  # pragma: no cover
+
+
+def _stored_page_answers(response: Response, page) -> dict[str, object]:
+    codes = [q["code"] for q in page.questions]
+    stored: dict[str, object] = {}
+    for answer in Answer.objects.filter(response=response, item__code__in=codes).select_related("item"):
+        stored[answer.item.code] = answer.value if answer.value is not None else answer.missing
+    for q in page.questions:
+        if q["demographic"]:
+            stored[q["code"]] = getattr(response, _DEMOGRAPHIC_FIELD[q["item"].response_scale])
+    return stored
+
+
+def _apply_answers(response: Response, page, cleaned: Mapping[str, object]) -> None:
+    rows = []
+    demographic_fields = []
+    for q in page.questions:
+        item, value = q["item"], cleaned[q["code"]]
+        if q["demographic"]:
+            field = _DEMOGRAPHIC_FIELD[item.response_scale]
+            setattr(response, field, value)
+            demographic_fields.append(field)
+        elif isinstance(value, int):
+            rows.append(Answer(response=response, item=item, value=value, missing=""))
+        else:
+            rows.append(Answer(response=response, item=item, value=None, missing=MISSING_CODES[value]))
+    if rows:
+        Answer.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["response", "item"], update_fields=["value", "missing"]
+        )
+    if demographic_fields:
+        response.save(update_fields=demographic_fields)
+
+
+def _record_page_save(*, response: Response, page_no: int, client_seq: int, digest: str, today) -> bool:
+    """Write the idempotency record of this save and say whether a newer save of the same
+    page exists (then its answers stand). The same (response, page, seq) already stored
+    means a concurrent save got there first: refused as ``KeyReused``, as before.
+    PostgreSQL: one statement (``INSERT ... ON CONFLICT DO NOTHING`` and the ``EXISTS``),
+    no savepoint; elsewhere the portable savepoint + insert + exists."""
+    if connection.vendor == "postgresql":
+        table = PageSave._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH ins AS (INSERT INTO {table} (response_id, page_no, client_seq, body_hash, saved_on) "  # noqa: S608
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id) "
+                f"SELECT (SELECT count(*) FROM ins), EXISTS (SELECT 1 FROM {table} "
+                "WHERE response_id = %s AND page_no = %s AND client_seq > %s)",
+                [response.pk, page_no, client_seq, digest, today, response.pk, page_no, client_seq],
+            )
+            inserted, newer = cursor.fetchone()
+        if not inserted:
+            raise KeyReused("These answers were already saved with different choices.")
+        return bool(newer)
+    try:
+        with transaction.atomic():
+            PageSave.objects.create(
+                response=response, page_no=page_no, client_seq=client_seq, body_hash=digest, saved_on=today
+            )
+    except IntegrityError:
+        raise KeyReused("These answers were already saved with different choices.")
+    return PageSave.objects.filter(response=response, page_no=page_no, client_seq__gt=client_seq).exists()
+
+
+def _result(response: Response, page_no: int, page_count: int, *, replayed: bool) -> SaveResult:
+    return SaveResult(
+        response_id=response.pk,
+        page_no=page_no,
+        page_count=page_count,
+        completed=response.submitted_on is not None,
+        conflict=response.status == Response.Status.CONFLICT,
+        replayed=replayed,
+    )
+
+
+@transaction.atomic
+def page_save(
+    *,
+    window_id: int,
+    participant_id: int | None,
+    submission_key: object,
+    page_no: object,
+    client_seq: object,
+    answers: object,
+    final: bool = False,
+    today: datetime.date | None = None,
+) -> SaveResult:
+    """Save one page of answers (and, with ``final``, complete the response). Raises a
+    ``SubmissionError`` subclass for every refusal; never lets an IntegrityError out."""
+    key = _check_key(submission_key, page_no, client_seq)
+    today = today or timezone.localdate()
+    window = _lock_window(window_id)
+    marker = version_marker(window.instrument_version_id, window.version_created_at)
+    pages = survey_pages_for_version_id(
+        window.instrument_version_id,
+        marker=marker,
+        layout=window.layout,
+        include_demographics=window.include_demographics,
+    )
+    if not 1 <= page_no <= len(pages):
+        raise InvalidAnswers(f"This survey has {len(pages)} pages; there is no page {page_no}.")
+    page = pages[page_no - 1]
+    if final and page_no != len(pages):
+        raise InvalidAnswers("Answers can only be sent from the last page.")
+    cleaned = clean_page_answers(page, answers)
+    digest = body_hash(page_no=page_no, answers=cleaned, final=final)
+
+    response = _response_for_key(window=window, participant_id=participant_id, key=key)
+    if response is not None:
+        mark_version_frozen(marker)  # a committed response uses this version: it can no longer change
+        remember_survey_pages(
+            marker, layout=window.layout, include_demographics=window.include_demographics, pages=pages
+        )
+        previous = PageSave.objects.filter(response=response, page_no=page_no, client_seq=client_seq).first()
+        if previous is not None:
+            if previous.body_hash != digest:
+                raise KeyReused("These answers were already saved with different choices.")
+            return _result(response, page_no, len(pages), replayed=True)
+    if not window.is_open():
+        raise WindowClosed("This survey has closed, so these answers could not be saved.")
+    if response is None:
+        response = _create_response(window=window, participant_id=participant_id, key=key, today=today)
+
+    if response.submitted_on is not None:
+        # Already sent: a second tab or a late retry with the same answers is a replay;
+        # anything else would change sent answers and is refused.
+        if _stored_page_answers(response, page) == cleaned:
+            return _result(response, page_no, len(pages), replayed=True)
+        raise KeyReused("Your answers have already been sent, so they can't be changed now.")
+
+    newer = _record_page_save(response=response, page_no=page_no, client_seq=client_seq, digest=digest, today=today)
+    if not newer:
+        _apply_answers(response, page, cleaned)
+
+    if final:
+        response.submitted_on = today
+        response.final_hash = digest
+        if response.status == Response.Status.IN_PROGRESS:
+            response.status = Response.Status.COMPLETED
+        response.save(update_fields=["submitted_on", "final_hash", "status"])
+        OutboxMessage.objects.create(
+            kind="response_completed",
+            payload={
+                "response_id": response.pk,
+                "window_id": window.pk,
+                "conflict": response.status == Response.Status.CONFLICT,
+            },
+        )
+    return _result(response, page_no, len(pages), replayed=False)
+
+
+# --- Small writes around the survey --------------------------------------------------
+
+
+def submission_key_for(*, window_id: int, participant_id: int) -> tuple[uuid.UUID, bool]:
+    """The key a pupil starts with after assent: the key of their unfinished response if
+    they come back (another device, a lost session), otherwise a new one. The flag says
+    this card already sent answers in this window (a second response will be a conflict)."""
+    responses = Response.objects.filter(window_id=window_id, participant_id=participant_id)
+    unfinished = responses.filter(status=Response.Status.IN_PROGRESS).first()
+    if unfinished is not None:
+        return unfinished.submission_key, False
+    already = responses.filter(submitted_on__isnull=False).exists()
+    return uuid.uuid4(), already
+
+
+@transaction.atomic
+def sgic_participant_get_or_create(*, school_id: int, academic_year: int, code_hash: str, element_hashes: list[str]):
+    """The participant for a self-generated code, made on first use (cards are made by
+    staff when printing; a self-generated code exists only once a pupil enters it)."""
+    try:
+        with transaction.atomic():
+            participant, _ = Participant.objects.get_or_create(
+                school_id=school_id,
+                academic_year=academic_year,
+                code_hash=code_hash,
+                defaults={"sgic_element_hashes": element_hashes},
+            )
+    except IntegrityError:
+        participant = Participant.objects.get(school_id=school_id, academic_year=academic_year, code_hash=code_hash)
+    return participant
+
+
+@transaction.atomic
+def talk_request_create(*, window_id: int, school_id: int, card_code: str, today=None) -> TalkRequest:
+    """'I'd like to talk to someone': the card code only, never answers. Pressing twice the
+    same day makes one request; with a self-generated code there is no code to give."""
+    today = today or timezone.localdate()
+    if card_code:
+        request, _ = TalkRequest.objects.get_or_create(
+            school_id=school_id, window_id=window_id, card_code=card_code, requested_on=today
+        )
+        return request
+    return TalkRequest.objects.create(school_id=school_id, window_id=window_id, card_code="", requested_on=today)

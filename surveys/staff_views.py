@@ -1,0 +1,183 @@
+"""Teacher and school-lead views: survey windows for a class, the join code and QR code,
+the live count of completed responses, closing by hand, participant cards, and the
+safeguarding lead's 'talk to someone' list. Thin: rules live in services."""
+
+from __future__ import annotations
+
+import io
+
+import qrcode
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import approved_staff_required
+from accounts.selectors import schools_led_by
+from lessons import selectors as lesson_selectors
+
+from . import selectors
+from .forms import CardsForm, WindowForm
+from .pdf import render_cards_pdf
+from .services import cards as card_services
+from .services import windows as window_services
+
+# Names the pupil flow may give its start page, most likely first.
+_START_URL_NAMES = ("surveys:pupil_join", "surveys:pupil_start")
+FALLBACK_START_PATH = "/go/"
+
+
+def pupil_start_path() -> str:
+    for name in _START_URL_NAMES:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return FALLBACK_START_PATH
+
+
+def pupil_start_url(request, join_code: str | None = None) -> str:
+    url = request.build_absolute_uri(pupil_start_path())
+    return f"{url}?code={join_code}" if join_code else url
+
+
+@approved_staff_required
+def group_windows(request, group_id: int):
+    group = lesson_selectors.group_for_user(request.user, group_id)
+    return render(
+        request,
+        "surveys/staff/group_windows.html",
+        {
+            "group": group,
+            "windows": selectors.windows_for_group(group),
+            "can_manage": window_services.can_manage_group(request.user, group),
+            "now": timezone.now(),
+        },
+    )
+
+
+@approved_staff_required
+def window_create(request, group_id: int):
+    group = lesson_selectors.group_for_user(request.user, group_id)
+    if not window_services.can_manage_group(request.user, group):
+        raise PermissionDenied
+    form = WindowForm(request.POST or None, group=group)
+    if request.method == "POST" and form.is_valid():
+        try:
+            window = window_services.window_open(actor=request.user, group=group, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, "The survey is scheduled. Show pupils the class code when it opens.")
+            return redirect("surveys:window_detail", pk=window.pk)
+    return render(
+        request,
+        "surveys/staff/window_form.html",
+        {"group": group, "form": form, "dpia_reference": settings.UPSTREAM_DPIA_REFERENCE},
+    )
+
+
+@approved_staff_required
+def window_detail(request, pk: int):
+    window = selectors.window_for_user(request.user, pk)
+    now = timezone.now()
+    return render(
+        request,
+        "surveys/staff/window_detail.html",
+        {
+            "window": window,
+            "group": window.group,
+            "is_open": window.is_open(now),
+            "not_yet_open": window.closed_at is None and now < window.opens_at,
+            "completed": selectors.completed_count(window),
+            "start_url": pupil_start_url(request),
+            "can_manage": window_services.can_manage_group(request.user, window.group),
+            "join_code_display": f"{window.join_code[:4]} {window.join_code[4:]}",
+        },
+    )
+
+
+@approved_staff_required
+@require_GET
+@never_cache
+def window_count(request, pk: int):
+    """The live count for the teacher's page: numbers only, never answers."""
+    window = selectors.window_for_user(request.user, pk)
+    return JsonResponse(
+        {"completed": selectors.completed_count(window), "open": window.is_open()},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@approved_staff_required
+@require_GET
+def window_qr(request, pk: int):
+    """A PNG QR code of the pupil start address with the class code, for the board."""
+    window = selectors.window_for_user(request.user, pk)
+    image = qrcode.make(pupil_start_url(request, window.join_code), box_size=12, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return HttpResponse(buffer.getvalue(), content_type="image/png", headers={"Cache-Control": "private, no-store"})
+
+
+@approved_staff_required
+@require_POST
+def window_close(request, pk: int):
+    window = selectors.window_for_user(request.user, pk)
+    window_services.window_close(actor=request.user, window=window)
+    messages.success(request, "The survey is closed. The class code no longer works.")
+    return redirect("surveys:window_detail", pk=window.pk)
+
+
+@approved_staff_required
+def cards_create(request, group_id: int):
+    """GET: how many cards. POST: make the codes and return the PDF straight away; the
+    plain codes exist only in this response."""
+    group = lesson_selectors.group_for_user(request.user, group_id)
+    if not window_services.can_manage_group(request.user, group):
+        raise PermissionDenied
+    form = CardsForm(request.POST or None, initial={"count": group.pupil_count + 2})
+    if request.method == "POST" and form.is_valid():
+        batch, codes = card_services.card_batch_create(
+            actor=request.user, group=group, count=form.cleaned_data["count"]
+        )
+        pdf = render_cards_pdf(codes=codes, group=group, start_url=pupil_start_url(request))
+        filename = f"survey-cards-{group.pk}-{batch.pk}.pdf"
+        return HttpResponse(
+            pdf,
+            content_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+        )
+    return render(
+        request,
+        "surveys/staff/cards_form.html",
+        {"group": group, "form": form, "batches": group.card_batches.order_by("-created_at")},
+    )
+
+
+@approved_staff_required
+def talk_requests(request):
+    """The safeguarding lead's list: card code and date only, never answers."""
+    if not schools_led_by(request.user).exists():
+        raise PermissionDenied
+    return render(
+        request,
+        "surveys/staff/talk_requests.html",
+        {"requests": selectors.talk_requests_for(request.user)},
+    )
+
+
+@approved_staff_required
+@require_POST
+def talk_request_seen(request, pk: int):
+    talk_request = selectors.talk_request_for_lead(request.user, pk)
+    window_services.talk_request_mark_seen(actor=request.user, talk_request=talk_request)
+    messages.success(request, "Marked as followed up.")
+    return redirect("surveys:talk_requests")

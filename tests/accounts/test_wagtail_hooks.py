@@ -1,0 +1,112 @@
+"""Officers manage schools, authorities and memberships in the Wagtail admin through
+viewsets with search and filters (accounts.wagtail_hooks); other roles do not."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from wagtail.models import ModelLogEntry
+
+from accounts.models import LocalAuthority, Membership, School
+from accounts.roles import ANALYST, CONTENT_EDITOR, OFFICER
+from tests.factories import MembershipFactory, SchoolFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def officer_client(client):
+    client.force_login(UserFactory(groups=[OFFICER], mfa=True))
+    return client
+
+
+def test_officer_searches_schools(officer_client):
+    SchoolFactory(name="Oakfield Academy")
+    SchoolFactory(name="Brookside Primary")
+
+    response = officer_client.get(reverse("school:index"), {"q": "Oakfield"})
+
+    assert response.status_code == 200
+    assert b"Oakfield Academy" in response.content
+    assert b"Brookside Primary" not in response.content
+
+
+def test_officer_filters_schools_by_phase(officer_client):
+    SchoolFactory(name="Little Primary", phase=School.Phase.PRIMARY)
+    SchoolFactory(name="Big Secondary", phase=School.Phase.SECONDARY)
+
+    response = officer_client.get(reverse("school:index"), {"phase": School.Phase.PRIMARY})
+
+    assert b"Little Primary" in response.content
+    assert b"Big Secondary" not in response.content
+
+
+def test_officer_adds_a_school(officer_client):
+    response = officer_client.post(
+        reverse("school:add"),
+        {
+            "name": "New School",
+            "urn": "123456",
+            "phase": School.Phase.PRIMARY,
+            "local_authority": LocalAuthority.objects.get(slug="solihull").pk,
+            "staff_email_domains": "new.example",
+            "dsl_name": "Mr Safe",
+            "dsl_contact": "Office",
+        },
+    )
+
+    assert response.status_code == 302
+    assert School.objects.get(urn="123456").allowed_domains == ["new.example"]
+
+
+def test_officer_sees_memberships_and_authorities(officer_client):
+    membership = MembershipFactory()
+
+    assert str(membership.user).encode() in officer_client.get(reverse("membership:index")).content
+    assert b"Birmingham" in officer_client.get(reverse("localauthority:index")).content
+
+
+@pytest.mark.parametrize("group", [CONTENT_EDITOR, ANALYST])
+def test_other_roles_cannot_change_schools_or_memberships(client, group):
+    client.force_login(UserFactory(groups=[group], mfa=True))
+    membership = MembershipFactory()
+
+    assert client.get(reverse("membership:index")).status_code in (302, 403)
+    assert client.get(reverse("school:add")).status_code in (302, 403)
+    assert client.get(reverse("membership:edit", args=[membership.pk])).status_code in (302, 403)
+
+
+def test_invite_menu_item_only_for_officers(client, officer_client):
+    assert b"Invite a school lead" in officer_client.get("/admin/").content
+
+    client.logout()
+    client.force_login(UserFactory(groups=[CONTENT_EDITOR], mfa=True))
+    assert b"Invite a school lead" not in client.get("/admin/").content
+
+
+def test_officer_approving_in_the_admin_records_approver_and_audit_entry(
+    officer_client, django_capture_on_commit_callbacks
+):
+    pending = MembershipFactory(status=Membership.Status.PENDING)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer_client.post(
+            reverse("membership:edit", args=[pending.pk]), {"role": "teacher", "status": "approved"}
+        )
+
+    assert response.status_code == 302
+    pending.refresh_from_db()
+    assert pending.is_approved
+    assert pending.approved_by is not None and pending.approved_at is not None
+    assert ModelLogEntry.objects.for_instance(pending).filter(action="upstream.membership.approve").exists()
+    assert [m.to for m in mail.outbox] == [[pending.user.email]]
+
+
+def test_officer_changing_a_role_in_the_admin_is_audited(officer_client):
+    teacher = MembershipFactory()
+
+    officer_client.post(reverse("membership:edit", args=[teacher.pk]), {"role": "school_lead", "status": "approved"})
+
+    entry = ModelLogEntry.objects.for_instance(teacher).get(action="upstream.membership.role_change")
+    assert entry.data == {"from": "teacher", "to": "school_lead"}
