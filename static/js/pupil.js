@@ -168,6 +168,14 @@
       return;
     }
     var entry = list[0];
+    if (navigator.onLine === false) {
+      /* No network at all: keep the answers here and send them when the "online" event fires. */
+      showOffline(true);
+      if (current) {
+        say("Saved on this device. We'll send your answers when the internet comes back.");
+      }
+      return;
+    }
     sending = true;
     if (same(entry, current)) {
       say("Sending…");

@@ -8,6 +8,7 @@ import json
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 from surveys.models import Answer, OutboxMessage, PageSave, Response
 from tests.browser.helpers import fits_width, serious_violations
@@ -107,8 +108,8 @@ def test_answers_given_offline_arrive_exactly_once_when_the_network_returns(brow
     page.get_by_role("button", name="Next").click()
     notice = page.locator("#offline-notice")
     notice.wait_for(state="visible")
-    assert "Saved on this device" in page.locator("#save-status").inner_text()
-    assert "Sent" not in page.locator("#save-status").inner_text()
+    expect(page.locator("#save-status")).to_contain_text("Saved on this device")
+    expect(page.locator("#save-status")).not_to_contain_text("Sent")
     kept = pending(page)
     assert len(kept) == 1 and kept[0]["p"] == 2 and kept[0]["a"] == {"HELP_01": "2", "HELP_02": "3"}
     assert "talk to" not in json.dumps(kept)  # option values only, never question text

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from lessons.models import LessonDelivery
@@ -45,6 +46,7 @@ def test_teacher_creates_a_class_opens_a_lesson_downloads_the_plan_and_logs_it(
 
     page.get_by_role("link", name="My classes").first.click()
     page.get_by_role("link", name="Set up a class").click()
+    expect(page.get_by_role("button", name="Create class")).to_be_visible()
     assert accessibility_problems(page) == []
     page.get_by_label("Name").fill("8R")
     page.get_by_label("Year group").select_option("8")
@@ -53,12 +55,12 @@ def test_teacher_creates_a_class_opens_a_lesson_downloads_the_plan_and_logs_it(
     page.get_by_label(re.compile("Cleo Colleague")).check()
     page.get_by_role("button", name="Create class").click()
 
-    assert page.get_by_role("heading", name="8R", level=1).is_visible()
-    assert page.get_by_text("0 of 2 lessons delivered").is_visible()
+    expect(page.get_by_role("heading", name="8R", level=1)).to_be_visible()
+    expect(page.get_by_text("0 of 2 lessons delivered")).to_be_visible()
 
     page.get_by_role("link", name="Understanding conflict").first.click()
-    assert page.get_by_role("heading", name="Understanding conflict", level=1).is_visible()
-    assert page.locator(".block-safeguarding").first.is_visible()
+    expect(page.get_by_role("heading", name="Understanding conflict", level=1)).to_be_visible()
+    expect(page.locator(".block-safeguarding").first).to_be_visible()
     assert accessibility_problems(page) == []
 
     with page.expect_download() as download_info:
@@ -71,14 +73,15 @@ def test_teacher_creates_a_class_opens_a_lesson_downloads_the_plan_and_logs_it(
         assert activity["heading"] in text
 
     page.get_by_role("link", name="Log this lesson for 8R").click()
+    expect(page.get_by_role("button", name="Mark delivered")).to_be_visible()
     assert accessibility_problems(page) == []
     assert page.get_by_label("Minutes taught").input_value() == str(lesson.duration_minutes)
     page.get_by_label("Minutes taught").fill("45")
     page.get_by_label("Adaptations made").fill("Shortened the plenary.")
     page.get_by_role("button", name="Mark delivered").click()
 
-    assert page.get_by_text("1 of 2 lessons delivered").is_visible()
-    assert page.get_by_text("Next lesson:").is_visible()
+    expect(page.get_by_text("1 of 2 lessons delivered")).to_be_visible()
+    expect(page.get_by_text("Next lesson:")).to_be_visible()
     assert accessibility_problems(page) == []
     delivery = LessonDelivery.objects.get()
     assert (delivery.lesson_id, delivery.minutes, delivery.revision_id) == (lesson.pk, 45, lesson.live_revision_id)
@@ -93,15 +96,16 @@ def test_visitor_filters_programmes_on_a_phone_and_is_asked_to_sign_in_for_lesso
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(live_server.url + "/")
     page.get_by_role("link", name="Programmes", exact=True).first.click()
+    expect(page.get_by_role("button", name="Show programmes")).to_be_visible()
     assert accessibility_problems(page) == []
     page.get_by_label("Key stage").select_option("ks2")
     page.get_by_role("button", name="Show programmes").click()
-    assert page.get_by_role("heading", name="0 programmes found").is_visible()
+    expect(page.get_by_role("heading", name="0 programmes found")).to_be_visible()
     page.get_by_label("Key stage").select_option("ks3")
     page.get_by_role("button", name="Show programmes").click()
     page.get_by_role("link", name="Choices and Voices").click()
+    expect(page.get_by_role("heading", name="What the evidence says")).to_be_visible()
     assert page.get_by_text("Insufficient evidence").count() == 0  # mapped to social skills, not knife crime
-    assert page.get_by_role("heading", name="What the evidence says").is_visible()
     assert accessibility_problems(page) == []
     page.get_by_role("link", name="Understanding conflict").click()
     page.wait_for_url(re.compile(r"/accounts/login/\?next="))
