@@ -26,6 +26,8 @@ class SurveyPage:
     number: int
     heading: str
     questions: list[dict] = field(default_factory=list)
+    # Filled by surveys.pupil.selectors.questions_markup the first time the page is shown.
+    markup_pieces: list | None = field(default=None, repr=False, compare=False)
 
 
 def _question(item: Item) -> dict:

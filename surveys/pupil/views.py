@@ -186,7 +186,7 @@ def _render_page(request, window, state, pages, page, *, error="", status=200, a
         last=page.number == len(pages),
         key=state.key,
         seq=selectors.next_client_seq(response),
-        questions=selectors.questions_for_display(
+        questions=selectors.questions_markup(
             page, answers if answers is not None else selectors.saved_answers(response, page)
         ),
         error=error,
