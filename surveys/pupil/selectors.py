@@ -3,20 +3,62 @@
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Subquery
+import functools
+import uuid
+
+from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from surveys.models import Answer, PageSave, Response, SurveyWindow
+from accounts.models import School
+from lessons.models import TeachingGroup
+from surveys import rows
+from surveys.models import Answer, InstrumentVersion, Item, PageSave, Response, SurveyWindow
 from surveys.selectors import mark_version_frozen, survey_pages_for_version_id, version_marker
 
 _DEMOGRAPHIC_FIELD = {"gender": "gender", "ethnicity": "ethnic_group"}
+_KEY_FIELD = Response._meta.get_field("submission_key")
+_ANSWERS = Answer._meta.db_table
+_ITEMS = Item._meta.db_table
 
 
 def window_for_pupil(window_id: int | None) -> SurveyWindow | None:
+    """The window with its class, school and instrument version, in one statement."""
     if not window_id:
         return None
-    return SurveyWindow.objects.select_related("group__school", "instrument_version").filter(pk=window_id).first()
+    window_cols, group_cols, school_cols, version_cols = _window_columns()
+    row = rows.fetch_one(
+        f"SELECT {window_cols.select()}, {group_cols.select()}, {school_cols.select()}, {version_cols.select()} "  # noqa: S608
+        f"FROM {window_cols.table} w JOIN {group_cols.table} g ON g.id = w.group_id "
+        f"JOIN {school_cols.table} s ON s.id = g.school_id "
+        f"JOIN {version_cols.table} v ON v.id = w.instrument_version_id WHERE w.id = %s",
+        [window_id],
+    )
+    if row is None:
+        return None
+    window = window_cols.build(row, 0)
+    group = group_cols.build(row, len(window_cols))
+    school = school_cols.build(row, len(window_cols) + len(group_cols))
+    version = version_cols.build(row, len(window_cols) + len(group_cols) + len(school_cols))
+    TeachingGroup.school.field.set_cached_value(group, school)
+    SurveyWindow.group.field.set_cached_value(window, group)
+    SurveyWindow.instrument_version.field.set_cached_value(window, version)
+    return window
+
+
+@functools.cache
+def _window_columns() -> tuple[rows.Columns, ...]:
+    return (
+        rows.Columns(SurveyWindow, "w"),
+        rows.Columns(TeachingGroup, "g"),
+        rows.Columns(School, "s"),
+        rows.Columns(InstrumentVersion, "v"),
+    )
+
+
+@functools.cache
+def _response_columns() -> rows.Columns:
+    return rows.Columns(Response, "r")
 
 
 def pages_for(window: SurveyWindow):
@@ -41,11 +83,24 @@ def _marker(window: SurveyWindow) -> tuple:
 
 def response_for_key(key: str | None) -> Response | None:
     """The response for a submission key, with ``top_seq``: the highest ``client_seq`` of
-    its page saves (None before the first save), read in the same query."""
+    its page saves (None before the first save), read in the same statement."""
     if not key:
         return None
-    top_seq = PageSave.objects.filter(response=OuterRef("pk")).order_by("-client_seq").values("client_seq")[:1]
-    return Response.objects.filter(submission_key=key).annotate(top_seq=Subquery(top_seq)).first()
+    try:
+        key_value = _KEY_FIELD.get_db_prep_value(uuid.UUID(str(key)), connection)
+    except ValueError:
+        return None
+    columns = _response_columns()
+    row = rows.fetch_one(
+        f"SELECT {columns.select()}, (SELECT MAX(ps.client_seq) FROM {connection.ops.quote_name(PageSave._meta.db_table)} ps "  # noqa: S608
+        f"WHERE ps.response_id = r.id) FROM {columns.table} r WHERE r.submission_key = %s",
+        [key_value],
+    )
+    if row is None:
+        return None
+    response = columns.build(row, 0)
+    response.top_seq = row[len(columns)]
+    return response
 
 
 def _has_page_saves(response: Response) -> bool:
@@ -63,10 +118,14 @@ def saved_answers(response: Response | None, page) -> dict[str, str]:
     if not _has_page_saves(response):
         codes = []  # no page saved yet, so no answers to read
     if codes:
-        for code, value, missing in Answer.objects.filter(response=response, item__code__in=codes).values_list(
-            "item__code", "value", "missing"
+        wanted = set(codes)
+        for code, value, missing in rows.fetch_all(
+            f"SELECT i.code, a.value, a.missing FROM {_ANSWERS} a JOIN {_ITEMS} i ON i.id = a.item_id "  # noqa: S608
+            "WHERE a.response_id = %s",
+            [response.pk],
         ):
-            saved[code] = str(value) if value is not None else missing
+            if code in wanted:
+                saved[code] = str(value) if value is not None else missing
     for question in page.questions:
         if question["demographic"]:
             saved[question["code"]] = getattr(response, _DEMOGRAPHIC_FIELD[question["item"].response_scale])

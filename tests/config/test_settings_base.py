@@ -43,7 +43,11 @@ def _templates(response) -> list[str]:
 
 
 def test_sessions_and_default_cache_live_in_the_database():
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    from importlib import import_module
+
+    from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+
+    assert issubclass(import_module(settings.SESSION_ENGINE).SessionStore, DatabaseSessionStore)
     assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
     assert settings.CACHES["default"]["LOCATION"] in connection.introspection.table_names()
 

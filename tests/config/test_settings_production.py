@@ -91,7 +91,7 @@ def test_production_values_match_the_security_baseline():
     values = json.loads(result.stdout)
 
     assert values["DEBUG"] is False
-    assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+    assert values["SESSION_ENGINE"] == "config.session_store"  # database sessions (tests/config/test_session_store.py)
     assert values["CACHE"] == "django.core.cache.backends.db.DatabaseCache"
     assert values["SESSION_COOKIE_SECURE"] and values["CSRF_COOKIE_SECURE"] and values["SESSION_COOKIE_HTTPONLY"]
     assert values["SESSION_COOKIE_NAME"].startswith("__Host-")
