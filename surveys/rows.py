@@ -9,6 +9,8 @@ as integers and UUIDs as hex), so the instances are the ORM's own on every backe
 
 from __future__ import annotations
 
+import functools
+
 from django.db import connection
 from django.db.models import Model
 
@@ -54,6 +56,12 @@ class Columns:
 
     def __len__(self) -> int:
         return len(self.fields)
+
+
+@functools.cache
+def columns(model: type[Model], alias: str) -> Columns:
+    """The shared ``Columns`` of a model under an alias (its converters are worked out once)."""
+    return Columns(model, alias)
 
 
 def fetch_one(sql: str, params: list):

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 import uuid
 
 from django.db import connection
@@ -46,19 +45,13 @@ def window_for_pupil(window_id: int | None) -> SurveyWindow | None:
     return window
 
 
-@functools.cache
 def _window_columns() -> tuple[rows.Columns, ...]:
     return (
-        rows.Columns(SurveyWindow, "w"),
-        rows.Columns(TeachingGroup, "g"),
-        rows.Columns(School, "s"),
-        rows.Columns(InstrumentVersion, "v"),
+        rows.columns(SurveyWindow, "w"),
+        rows.columns(TeachingGroup, "g"),
+        rows.columns(School, "s"),
+        rows.columns(InstrumentVersion, "v"),
     )
-
-
-@functools.cache
-def _response_columns() -> rows.Columns:
-    return rows.Columns(Response, "r")
 
 
 def pages_for(window: SurveyWindow):
@@ -90,7 +83,7 @@ def response_for_key(key: str | None) -> Response | None:
         key_value = _KEY_FIELD.get_db_prep_value(uuid.UUID(str(key)), connection)
     except ValueError:
         return None
-    columns = _response_columns()
+    columns = rows.columns(Response, "r")
     row = rows.fetch_one(
         f"SELECT {columns.select()}, (SELECT MAX(ps.client_seq) FROM {connection.ops.quote_name(PageSave._meta.db_table)} ps "  # noqa: S608
         f"WHERE ps.response_id = r.id) FROM {columns.table} r WHERE r.submission_key = %s",

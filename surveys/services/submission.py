@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from surveys import rows
 from surveys import scales as response_scales
 from surveys.models import (
     Answer,
@@ -50,6 +51,7 @@ from surveys.selectors import (
 MAX_CLIENT_SEQ = 2**31 - 1
 MISSING_CODES = {"dk": Answer.Missing.DONT_KNOW, "pns": Answer.Missing.PREFER_NOT, "skip": Answer.Missing.SKIPPED}
 _DEMOGRAPHIC_FIELD = {"gender": "gender", "ethnicity": "ethnic_group"}
+_KEY_FIELD = Response._meta.get_field("submission_key")
 
 
 class SubmissionError(Exception):
@@ -187,7 +189,15 @@ def _lock_window(window_id: int) -> SurveyWindow:
 
 
 def _response_for_key(*, window: SurveyWindow, participant_id: int | None, key: uuid.UUID) -> Response | None:
-    response = Response.objects.select_for_update().filter(submission_key=key).first()
+    """The response for this key, locked for the rest of the transaction (one prepared
+    statement: this runs in every save)."""
+    columns = rows.columns(Response, "r")
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    row = rows.fetch_one(
+        f"SELECT {columns.select()} FROM {columns.table} r WHERE r.submission_key = %s{lock}",  # noqa: S608
+        [_KEY_FIELD.get_db_prep_value(key, connection)],
+    )
+    response = columns.build(row, 0) if row is not None else None
     if response is not None and (response.window_id != window.pk or response.participant_id != participant_id):
         raise KeyReused("This submission key belongs to someone else.")
     return response
@@ -221,7 +231,7 @@ def _stored_page_answers(response: Response, page) -> dict[str, object]:
 
 
 def _apply_answers(response: Response, page, cleaned: Mapping[str, object]) -> None:
-    rows = []
+    values: list[tuple] = []
     demographic_fields = []
     for q in page.questions:
         item, value = q["item"], cleaned[q["code"]]
@@ -230,13 +240,20 @@ def _apply_answers(response: Response, page, cleaned: Mapping[str, object]) -> N
             setattr(response, field, value)
             demographic_fields.append(field)
         elif isinstance(value, int):
-            rows.append(Answer(response=response, item=item, value=value, missing=""))
+            values.append((response.pk, item.pk, value, ""))
         else:
-            rows.append(Answer(response=response, item=item, value=None, missing=MISSING_CODES[value]))
-    if rows:
-        Answer.objects.bulk_create(
-            rows, update_conflicts=True, unique_fields=["response", "item"], update_fields=["value", "missing"]
-        )
+            values.append((response.pk, item.pk, None, MISSING_CODES[value]))
+    if values:
+        # One upsert for the page (PostgreSQL and SQLite 3.24+ share this syntax): a later
+        # save of the same page replaces its answers, under the (response, item) constraint.
+        table = connection.ops.quote_name(Answer._meta.db_table)
+        placeholders = ", ".join(["(%s, %s, %s, %s)"] * len(values))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (response_id, item_id, value, missing) VALUES {placeholders} "  # noqa: S608
+                "ON CONFLICT (response_id, item_id) DO UPDATE SET value = excluded.value, missing = excluded.missing",
+                [part for row in values for part in row],
+            )
     if demographic_fields:
         response.save(update_fields=demographic_fields)
 
@@ -320,9 +337,13 @@ def page_save(
         remember_survey_pages(
             marker, layout=window.layout, include_demographics=window.include_demographics, pages=pages
         )
-        previous = PageSave.objects.filter(response=response, page_no=page_no, client_seq=client_seq).first()
+        previous = rows.fetch_one(
+            f"SELECT body_hash FROM {connection.ops.quote_name(PageSave._meta.db_table)} "  # noqa: S608
+            "WHERE response_id = %s AND page_no = %s AND client_seq = %s",
+            [response.pk, page_no, client_seq],
+        )
         if previous is not None:
-            if previous.body_hash != digest:
+            if previous[0] != digest:
                 raise KeyReused("These answers were already saved with different choices.")
             return _result(response, page_no, len(pages), replayed=True)
     if not window.is_open():
