@@ -88,6 +88,12 @@ def _runs_table(runs: list[dict], name: str) -> list[str]:
     return lines
 
 
+def _paced_runs(result: dict) -> list[dict]:
+    """The paced runs (a list; older results held one run as a dict)."""
+    paced = result.get("paced") or []
+    return [paced] if isinstance(paced, dict) else list(paced)
+
+
 def render(result: dict) -> str:
     m = result["machine"]
     s = result["settings"]
@@ -178,13 +184,16 @@ def render(result: dict) -> str:
         + (f"{save_p95:.0f} ms" if save_p95 is not None else "–")
         + f" | {_verdict(None if save_p95 is None else save_p95 < 100)} |"
     )
-    paced_save = (result.get("paced") or {}).get("kinds", {}).get("save")
-    if paced_save:
-        low, high = result["paced"]["think_seconds"]
-        out.append(
-            f"| page save p95 < 100 ms, {s['concurrency']} pupils thinking {low:g}-{high:g} s per answer |"
-            f" {paced_save['p95_ms']:.0f} ms | {_verdict(paced_save['p95_ms'] < 100)} |"
-        )
+    for paced in _paced_runs(result):
+        paced_save = paced.get("kinds", {}).get("save")
+        if not paced_save:
+            continue
+        low, high = paced["think_seconds"]
+        pupils = paced.get("pupils", s["concurrency"])
+        label = f"page save p95 < 100 ms, {pupils} pupils thinking {low:g}-{high:g} s per answer"
+        if pupils != s["concurrency"]:
+            label = f"(headroom) {label}: a whole year group at once"
+        out.append(f"| {label} | {paced_save['p95_ms']:.0f} ms | {_verdict(paced_save['p95_ms'] < 100)} |")
     server_save = pupil["kinds"].get("save", {}).get("server_p95_ms") if pupil else None
     if server_save is not None:
         out.append(
@@ -280,13 +289,13 @@ def render(result: dict) -> str:
                     "",
                 ]
 
-    paced = result.get("paced")
-    if paced:
+    for paced in _paced_runs(result):
         low, high = paced["think_seconds"]
+        pupils = paced.get("pupils", s["concurrency"])
         out += [
-            "## Pupil flow at a pupil's pace (one run)",
+            f"## Pupil flow at a pupil's pace: {pupils} pupils (one run)",
             "",
-            f"The same {s['concurrency']} simulated pupils, but each one waits {low:g} to {high:g} s (uniform) before"
+            f"{pupils} simulated pupils, each waiting {low:g} to {high:g} s (uniform) before"
             " every answer it sends (join code, card code, assent and every page), for"
             f" {paced['window_seconds']:.0f} s; pupils not finished 5 s after that are stopped. Real pupils read"
             " and answer a page of five questions in well over 10 s, so this is a fast class: it shows latency"

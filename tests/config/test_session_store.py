@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.contrib.sessions.backends.base import CreateError, UpdateError
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
@@ -50,3 +51,48 @@ def test_a_tampered_row_loads_empty(caplog):
     store.save()
     Session.objects.filter(session_key=store.session_key).update(session_data="not-signed-data")
     assert dict(SessionStore(session_key=store.session_key).items()) == {}
+
+
+def test_saving_keeps_one_row_and_the_new_expiry():
+    store = SessionStore()
+    store["pupil"] = {"w": 1}
+    store.save()
+    store.set_expiry(600)
+    store["pupil"] = {"w": 2}
+    store.save()
+    row = Session.objects.get(session_key=store.session_key)
+    assert SessionStore().decode(row.session_data)["pupil"] == {"w": 2}
+    assert 590 <= (row.expire_date - timezone.now()).total_seconds() <= 600
+    assert Session.objects.count() == 1
+
+
+def test_creating_never_overwrites_an_existing_session():
+    first = SessionStore()
+    first["pupil"] = {"w": 1}
+    first.save()
+    clash = SessionStore(session_key=first.session_key)
+    clash._session_cache = {"pupil": {"w": 99}}
+    with pytest.raises(CreateError):
+        clash.save(must_create=True)
+    assert SessionStore(session_key=first.session_key)["pupil"] == {"w": 1}
+
+
+def test_saving_a_session_whose_row_was_deleted_is_an_update_error():
+    store = SessionStore()
+    store["pupil"] = {"w": 1}
+    store.save()
+    Session.objects.all().delete()
+    store["pupil"] = {"w": 2}
+    with pytest.raises(UpdateError):
+        store.save()
+
+
+def test_exists_and_cycling_the_key_keep_the_data():
+    store = SessionStore()
+    store["pupil"] = {"w": 5}
+    store.save()
+    old = store.session_key
+    assert store.exists(old) and not store.exists("y" * 32)
+    store.cycle_key()
+    assert store.session_key != old and not store.exists(old)
+    assert SessionStore(session_key=store.session_key)["pupil"] == {"w": 5}
