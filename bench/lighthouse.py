@@ -131,8 +131,12 @@ def measure(base_url: str, flow, out: Path) -> dict:
     except Exception as exc:  # noqa: BLE001 - reported
         notes.append(f"could not open a pupil session for the question page: {type(exc).__name__}: {exc}")
     for name, url, headers in targets:
-        try:
-            pages.append(run_one(binary, url, name, out, headers))
-        except Exception as exc:  # noqa: BLE001
-            notes.append(f"{name}: {type(exc).__name__}: {str(exc)[:300]}")
+        # Lighthouse sometimes fails to record a trace (NO_NAVSTART) on a busy machine: a
+        # failed page is tried up to three times, and every failure is reported.
+        for attempt in range(1, 4):
+            try:
+                pages.append(run_one(binary, url, name, out, headers))
+                break
+            except Exception as exc:  # noqa: BLE001
+                notes.append(f"{name}, attempt {attempt}: {type(exc).__name__}: {str(exc)[:300]}")
     return {"pages": pages, "notes": notes}

@@ -98,3 +98,26 @@ class CardsForm(DescribedForm):
         label="How many cards?",
         help_text="One per pupil, plus a few spares. Codes are shown only in this PDF: keep it safe.",
     )
+
+
+class WithdrawalForm(DescribedForm):
+    """A school lead withdraws one pupil's data: which school (if they lead more than one),
+    which school year, and the card code from the class list."""
+
+    school = forms.ModelChoiceField(queryset=None, label="School", empty_label=None)
+    academic_year = forms.TypedChoiceField(coerce=int, label="School year")
+    card_code = forms.CharField(
+        max_length=20,
+        label="Card code",
+        help_text="The 7 letters and numbers on the pupil's card, with or without the dashes, e.g. AB3-K9Q-X.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+    )
+
+    def __init__(self, *args, schools, years: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools
+        if schools.count() == 1:
+            self.fields["school"].initial = schools.first()
+            self.fields["school"].widget = forms.HiddenInput()
+        self.fields["academic_year"].choices = [(year, f"{year}/{(year + 1) % 100:02d}") for year in years]
+        self.fields["academic_year"].initial = years[0]

@@ -13,5 +13,6 @@ urlpatterns = [
     path("surveys/windows/<int:pk>/qr.png", staff_views.window_qr, name="window_qr"),
     path("surveys/windows/<int:pk>/close/", staff_views.window_close, name="window_close"),
     path("surveys/talk-requests/", staff_views.talk_requests, name="talk_requests"),
+    path("surveys/withdraw/", staff_views.withdraw, name="withdraw"),
     path("surveys/talk-requests/<int:pk>/seen/", staff_views.talk_request_seen, name="talk_request_seen"),
 ]

@@ -20,12 +20,14 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import approved_staff_required
 from accounts.selectors import schools_led_by
 from lessons import selectors as lesson_selectors
+from lessons.services import academic_year_for
 
 from . import selectors
-from .forms import CardsForm, WindowForm
+from .forms import CardsForm, WindowForm, WithdrawalForm
 from .pdf import render_cards_pdf
 from .services import cards as card_services
 from .services import windows as window_services
+from .services import withdrawal as withdrawal_services
 
 # Names the pupil flow may give its start page, most likely first.
 _START_URL_NAMES = ("surveys:pupil_join", "surveys:pupil_start")
@@ -181,3 +183,37 @@ def talk_request_seen(request, pk: int):
     window_services.talk_request_mark_seen(actor=request.user, talk_request=talk_request)
     messages.success(request, "Marked as followed up.")
     return redirect("surveys:talk_requests")
+
+
+@approved_staff_required
+@never_cache
+def withdraw(request):
+    """A school lead withdraws one pupil's data by card code: the code, then a page that
+    says what will be deleted (classes and surveys, never answers), then confirm."""
+    schools = schools_led_by(request.user).order_by("name")
+    if not schools.exists():
+        raise PermissionDenied
+    current = academic_year_for(timezone.localdate())
+    form = WithdrawalForm(request.POST or None, schools=schools, years=[current, current - 1, current - 2])
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        arguments = {
+            "actor": request.user,
+            "school": data["school"],
+            "academic_year": data["academic_year"],
+            "card_code": data["card_code"],
+        }
+        try:
+            if request.POST.get("confirm") == "yes":
+                result = withdrawal_services.pupil_withdraw(**arguments)
+                messages.success(
+                    request,
+                    f"Withdrawn. Deleted {result.responses} survey response(s) with {result.answers} answer(s)"
+                    f" and {result.talk_requests} request(s) to talk, and the card's link between surveys.",
+                )
+                return redirect("surveys:withdraw")
+            preview = withdrawal_services.withdrawal_preview(**arguments)
+        except withdrawal_services.WithdrawalError as error:
+            form.add_error("card_code", str(error))
+    return render(request, "surveys/staff/withdraw.html", {"form": form, "preview": preview})

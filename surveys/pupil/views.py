@@ -314,9 +314,15 @@ def no_thanks(request):
 @pupil_view
 @require_GET
 def thanks(request):
-    _, window = _state_window(request)
+    state, window = _state_window(request)
     if window is None:
         return redirect("surveys:pupil_join")
+    sent = selectors.response_for_key(state.key)
+    if sent is not None and sent.submitted_on is not None:
+        # The answers are in: the session forgets the participant and the submission key,
+        # keeping only the window (for this page's signposting) and the card code (for
+        # "talk to someone"). Nobody using this device later can reach the survey again.
+        access.PupilState(window_id=window.pk, card_code=state.card_code).store(request.session)
     return render(request, "surveys/pupil/thanks.html", _context(window))
 
 

@@ -246,3 +246,16 @@ def test_question_pages_lead_to_the_thank_you_page_once_answers_are_sent(client,
     for no in (1, 2, 3):
         client.post(f"/go/q/{no}/", {"seq": str(no)})
     assert client.get("/go/q/1/")["Location"] == "/go/thanks/"
+
+
+def test_once_the_thank_you_page_shows_the_device_forgets_the_pupil_but_can_still_ask_to_talk(client, window, pupil):
+    join_and_assent(client, window, pupil)
+    for no in (1, 2, 3):
+        client.post(f"/go/q/{no}/", {"seq": str(no)})
+    assert set(client.session["pupil"]) == {"w", "p", "k", "c"}  # a lost acknowledgement can still be resent
+    assert b"Your answers have been sent" in client.get("/go/thanks/").content
+    assert client.session["pupil"] == {"w": window.pk, "c": pupil.card_code}
+    assert client.get("/go/q/1/")["Location"] == "/go/"  # the survey can't be reopened from this device
+    assert client.get("/go/thanks/").status_code == 200  # a refresh still shows the signposting
+    client.post("/go/talk/")
+    assert TalkRequest.objects.get().card_code == pupil.card_code
