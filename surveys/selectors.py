@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts import selectors as account_selectors
@@ -157,6 +157,22 @@ def window_for_user(user: User, pk: int) -> SurveyWindow:
 def windows_for_group(group: TeachingGroup) -> list[SurveyWindow]:
     order = {wave: n for n, wave in enumerate(SurveyWindow.Wave.values)}
     return sorted(group.survey_windows.select_related("instrument_version__instrument"), key=lambda w: order[w.wave])
+
+
+def window_counts(window: SurveyWindow) -> dict[str, int]:
+    """Numbers for the teacher's page, never answers: sent and counted, started but not
+    sent yet, and kept apart (a second set from the same card, or beyond the quota)."""
+    counts = dict.fromkeys(Response.Status.values, 0)
+    for status, number in (
+        Response.objects.filter(window=window).values_list("status").annotate(n=Count("pk")).order_by()
+    ):
+        counts[status] = number
+    return {
+        "completed": counts[Response.Status.COMPLETED],
+        "started": counts[Response.Status.IN_PROGRESS],
+        "conflicts": counts[Response.Status.CONFLICT],
+        "over_quota": counts[Response.Status.OVER_QUOTA],
+    }
 
 
 def completed_count(window: SurveyWindow) -> int:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("surveys/windows/<int:pk>/count.json", staff_views.window_count, name="window_count"),
     path("surveys/windows/<int:pk>/qr.png", staff_views.window_qr, name="window_qr"),
     path("surveys/windows/<int:pk>/close/", staff_views.window_close, name="window_close"),
+    path("surveys/windows/<int:pk>/recount/", staff_views.window_recount, name="window_recount"),
     path("surveys/talk-requests/", staff_views.talk_requests, name="talk_requests"),
     path("surveys/withdraw/", staff_views.withdraw, name="withdraw"),
     path("surveys/talk-requests/<int:pk>/seen/", staff_views.talk_request_seen, name="talk_request_seen"),

@@ -98,7 +98,8 @@ def window_detail(request, pk: int):
             "group": window.group,
             "is_open": window.is_open(now),
             "not_yet_open": window.closed_at is None and now < window.opens_at,
-            "completed": selectors.completed_count(window),
+            "counts": selectors.window_counts(window),
+            "quota": window_services.window_quota(window.group.pupil_count),
             "start_url": pupil_start_url(request),
             "can_manage": window_services.can_manage_group(request.user, window.group),
             "join_code_display": f"{window.join_code[:4]} {window.join_code[4:]}",
@@ -113,9 +114,25 @@ def window_count(request, pk: int):
     """The live count for the teacher's page: numbers only, never answers."""
     window = selectors.window_for_user(request.user, pk)
     return JsonResponse(
-        {"completed": selectors.completed_count(window), "open": window.is_open()},
-        headers={"Cache-Control": "no-store"},
+        {**selectors.window_counts(window), "open": window.is_open()}, headers={"Cache-Control": "no-store"}
     )
+
+
+@approved_staff_required
+@require_POST
+def window_recount(request, pk: int):
+    """Count answers kept apart as beyond the class size, after the class size was corrected."""
+    window = selectors.window_for_user(request.user, pk)
+    counted = window_services.window_recount(actor=request.user, window=window)
+    if counted:
+        messages.success(request, f"{counted} more set{'s' if counted != 1 else ''} of answers now counted.")
+    else:
+        messages.info(
+            request,
+            "Nothing changed: the class size (plus 10 %) is already reached. Correct the class size first if more"
+            " pupils took part.",
+        )
+    return redirect("surveys:window_detail", pk=window.pk)
 
 
 @approved_staff_required

@@ -17,7 +17,14 @@ def relay_outbox() -> dict:
 
 
 @shared_task(name="surveys.tasks.response_completed", acks_late=True, ignore_result=True)
-def response_completed(*, message_id: int, window_id: int, response_id: int | None = None, conflict: bool = False):
+def response_completed(
+    *,
+    message_id: int,
+    window_id: int,
+    response_id: int | None = None,
+    conflict: bool = False,
+    over_quota: bool = False,
+):
     """A pupil finished a survey: drop the window's cached figures so dashboards recount.
     Deduped on the outbox message id; doing it twice would be harmless anyway."""
     if not consume_once(message_id):

@@ -140,3 +140,4 @@ def register_survey_admin_urls():
 @hooks.register("register_log_actions")
 def register_log_actions(actions):
     actions.register_action("upstream.pupil.withdraw", "Withdraw pupil data", "A pupil's survey data withdrawn")
+    actions.register_action("upstream.window.recount", "Recount", "Answers beyond the class size counted")

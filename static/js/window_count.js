@@ -4,6 +4,7 @@
 (function () {
   "use strict";
   var target = document.getElementById("completed-count");
+  var started = document.getElementById("started-count");
   if (!target || !window.fetch) { return; }
   var url = target.getAttribute("data-count-url");
   var stopped = false;
@@ -18,6 +19,7 @@
       .then(function (data) {
         var text = String(data.completed);
         if (target.textContent !== text) { target.textContent = text; }
+        if (started && started.textContent !== String(data.started)) { started.textContent = String(data.started); }
         if (data.open === false) { stopped = true; }
       })
       .catch(function () { /* keep the last count; try again next time */ });

@@ -11,6 +11,7 @@ class Response(models.Model):
         IN_PROGRESS = "in_progress", "In progress"
         COMPLETED = "completed", "Completed"
         CONFLICT = "conflict", "Second submission (kept, not counted)"
+        OVER_QUOTA = "over_quota", "Beyond the class size (kept, not counted)"
 
     class Gender(models.TextChoices):
         GIRL = "girl", "Girl"

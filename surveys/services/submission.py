@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from lessons.models import TeachingGroup
 from surveys import rows
 from surveys import scales as response_scales
 from surveys.models import (
@@ -47,6 +48,7 @@ from surveys.selectors import (
     survey_pages_for_version_id,
     version_marker,
 )
+from surveys.services.windows import lock_window_quota, window_quota
 
 MAX_CLIENT_SEQ = 2**31 - 1
 MISSING_CODES = {"dk": Answer.Missing.DONT_KNOW, "pns": Answer.Missing.PREFER_NOT, "skip": Answer.Missing.SKIPPED}
@@ -288,6 +290,17 @@ def _record_page_save(*, response: Response, page_no: int, client_seq: int, dige
     return PageSave.objects.filter(response=response, page_no=page_no, client_seq__gt=client_seq).exists()
 
 
+def _counted_or_over_quota(window: SurveyWindow) -> str:
+    """The status of a response being sent: counted (completed) while the window has fewer
+    counted responses than its quota (the class size plus 10 %), otherwise kept apart as
+    over quota, so nobody with the class code can stuff a wave with made-up codes. Sends to
+    one window take turns here (``lock_window_quota``)."""
+    lock_window_quota(window.pk)
+    class_size = TeachingGroup.objects.filter(pk=window.group_id).values_list("pupil_count", flat=True).get()
+    counted = Response.objects.filter(window_id=window.pk, status=Response.Status.COMPLETED).count()
+    return Response.Status.COMPLETED if counted < window_quota(class_size) else Response.Status.OVER_QUOTA
+
+
 def _result(response: Response, page_no: int, page_count: int, *, replayed: bool) -> SaveResult:
     return SaveResult(
         response_id=response.pk,
@@ -366,7 +379,7 @@ def page_save(
         response.submitted_on = today
         response.final_hash = digest
         if response.status == Response.Status.IN_PROGRESS:
-            response.status = Response.Status.COMPLETED
+            response.status = _counted_or_over_quota(window)
         response.save(update_fields=["submitted_on", "final_hash", "status"])
         OutboxMessage.objects.create(
             kind="response_completed",
@@ -374,6 +387,7 @@ def page_save(
                 "response_id": response.pk,
                 "window_id": window.pk,
                 "conflict": response.status == Response.Status.CONFLICT,
+                "over_quota": response.status == Response.Status.OVER_QUOTA,
             },
         )
     return _result(response, page_no, len(pages), replayed=False)

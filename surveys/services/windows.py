@@ -11,16 +11,18 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from wagtail.log_actions import log
 
 from accounts import selectors as account_selectors
 from accounts.models import User
 from lessons.models import TeachingGroup
 
 from ..codes import new_join_code
-from ..models import InstrumentVersion, SurveyWindow, TalkRequest
+from ..models import InstrumentVersion, Response, SurveyWindow, TalkRequest
 from .instruments import instrument_suits_year_group
 
 OPT_OUT_SCHOOL_DAYS = 10
@@ -174,3 +176,48 @@ def talk_request_mark_seen(*, actor: User, talk_request: TalkRequest) -> TalkReq
         locked.seen_by = actor
         locked.save(update_fields=["seen_at", "seen_by"])
     return locked
+
+
+# --- Quota: at most the class size plus 10 % counted responses per window ----------------
+
+QUOTA_MARGIN_PERCENT = 10
+_QUOTA_LOCK = 4019  # arbitrary first key of PostgreSQL's two-key advisory locks: "a window's quota"
+
+
+def window_quota(class_size: int) -> int:
+    """Counted responses a window accepts: the class size plus 10 %, rounded up (30 -> 33)."""
+    return class_size + -(-class_size * QUOTA_MARGIN_PERCENT // 100)
+
+
+def lock_window_quota(window_id: int) -> None:
+    """Make everything that counts a window's responses against its quota take turns, until
+    the transaction ends: a PostgreSQL advisory lock on the window (SQLite runs one writer at
+    a time anyway). Pupils' page saves do not take it; only sends and recounts do."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_QUOTA_LOCK, window_id])
+
+
+@transaction.atomic
+def window_recount(*, actor: User, window: SurveyWindow) -> int:
+    """After the class size was corrected: count the responses kept apart as over quota,
+    in the order they were sent, up to the new quota. Returns how many are now counted."""
+    if not can_manage_group(actor, window.group):
+        raise PermissionDenied("You can only recount surveys for your own classes.")
+    lock_window_quota(window.pk)
+    class_size = TeachingGroup.objects.filter(pk=window.group_id).values_list("pupil_count", flat=True).get()
+    counted = Response.objects.filter(window=window, status=Response.Status.COMPLETED).count()
+    room = window_quota(class_size) - counted
+    if room <= 0:
+        return 0
+    promoted = list(
+        Response.objects.filter(window=window, status=Response.Status.OVER_QUOTA)
+        .order_by("submitted_on", "pk")
+        .values_list("pk", flat=True)[:room]
+    )
+    if promoted:
+        Response.objects.filter(pk__in=promoted).update(status=Response.Status.COMPLETED)
+        log(instance=window, action="upstream.window.recount", user=actor, data={"counted": len(promoted)})
+        keys = [f"surveys:window:{window.pk}:completed", f"surveys:window:{window.pk}:summary"]
+        transaction.on_commit(lambda: cache.delete_many(keys))
+    return len(promoted)

@@ -73,14 +73,14 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, window):
     assert response.status_code == 302 and "login" in response["Location"]
 
 
-def test_live_count_returns_completed_counts_only(client, window):
+def test_live_count_returns_counts_by_state_only(client, window):
     make_response(window)
     make_response(window)
     make_response(window, status="in_progress")
     make_response(window, status="conflict")
     response = _login(client, window.group.teacher).get(reverse("surveys:window_count", args=[window.pk]))
     assert response.status_code == 200
-    assert response.json() == {"completed": 2, "open": True}
+    assert response.json() == {"completed": 2, "started": 1, "conflicts": 1, "over_quota": 0, "open": True}
     assert "no-store" in response["Cache-Control"]
 
 
@@ -89,7 +89,8 @@ def test_live_count_never_includes_answers(client, window):
     item = window.instrument_version.items.first()
     Answer.objects.create(response=response, item=item, value=5)
     data = _login(client, window.group.teacher).get(reverse("surveys:window_count", args=[window.pk])).json()
-    assert set(data) == {"completed", "open"}
+    assert set(data) == {"completed", "started", "conflicts", "over_quota", "open"}
+    assert all(isinstance(value, (int, bool)) for value in data.values())
 
 
 def test_qr_code_is_a_png(client, window):

@@ -97,7 +97,12 @@ def test_final_submit_completes_with_a_date_and_one_outbox_message(window, pupil
     assert response.final_hash
     message = OutboxMessage.objects.get()
     assert message.kind == "response_completed"
-    assert message.payload == {"response_id": response.pk, "window_id": window.pk, "conflict": False}
+    assert message.payload == {
+        "response_id": response.pk,
+        "window_id": window.pk,
+        "conflict": False,
+        "over_quota": False,
+    }
 
 
 def test_double_final_submit_retry_and_second_tab_make_one_response(window, pupil):
