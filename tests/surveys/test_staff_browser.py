@@ -40,7 +40,10 @@ def test_staff_survey_pages_pass_axe_on_a_phone(live_server, page, reference_dat
     window = SurveyWindowFactory()
     group = window.group
     lead = MembershipFactory(school=group.school, role=Membership.Role.SCHOOL_LEAD).user
-    TalkRequest.objects.create(school=group.school, window=window, card_code="AB3K9QX")
+    TalkRequest.objects.create(school=group.school, window=window, card_code="AB3K9QC")
+    make_response(window, status="in_progress")
+    make_response(window, status="over_quota")  # the kept-apart panel and its recount button
+    make_response(window, status="conflict")
     page.set_viewport_size({"width": 360, "height": 740})
     problems: list[str] = []
     for user, paths in [
@@ -53,7 +56,7 @@ def test_staff_survey_pages_pass_axe_on_a_phone(live_server, page, reference_dat
                 f"/surveys/classes/{group.pk}/cards/",
             ],
         ),
-        (lead, ["/surveys/talk-requests/"]),
+        (lead, ["/surveys/talk-requests/", "/surveys/withdraw/"]),
     ]:
         log_in_as(page, live_server.url, user)
         for path in paths:
@@ -65,7 +68,17 @@ def test_staff_survey_pages_pass_axe_on_a_phone(live_server, page, reference_dat
     page.goto(f"{live_server.url}/surveys/classes/{group.pk}/new/")
     page.fill("input[name=optout_letter_sent_on]", "")
     page.get_by_role("button", name="Schedule the survey").click()
-    page.wait_for_load_state()
-    assert page.locator(".errorlist").count() >= 1
+    expect(page.locator(".errorlist").first).to_be_visible()
+    problems += accessibility_problems(page)
+    # The withdrawal form with a mistyped card code, then the check page for a real card.
+    log_in_as(page, live_server.url, lead)
+    page.goto(f"{live_server.url}/surveys/withdraw/")
+    page.get_by_label("Card code").fill("AB0")
+    page.get_by_role("button", name="Find what we hold").click()
+    expect(page.locator(".errorlist").first).to_be_visible()
+    problems += accessibility_problems(page)
+    page.get_by_label("Card code").fill("AB3-K9Q-C")
+    page.get_by_role("button", name="Find what we hold").click()
+    expect(page.get_by_role("heading", name="Check before you delete")).to_be_visible()
     problems += accessibility_problems(page)
     assert problems == []
