@@ -45,6 +45,17 @@ def reference_data(db):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_pupil_window_cache():
+    """The pupil pages keep windows in process for a few seconds, keyed by id; SQLite
+    reuses ids after a test's rollback, so every test starts with an empty cache."""
+    from surveys.pupil.selectors import clear_window_cache
+
+    clear_window_cache()
+    yield
+    clear_window_cache()
+
+
+@pytest.fixture(autouse=True)
 def _migration_data_for_transactional_tests(request):
     marker = request.node.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from django.db import connection
@@ -19,6 +20,7 @@ _DEMOGRAPHIC_FIELD = {"gender": "gender", "ethnicity": "ethnic_group"}
 _KEY_FIELD = Response._meta.get_field("submission_key")
 _ANSWERS = Answer._meta.db_table
 _ITEMS = Item._meta.db_table
+_PAGE_SAVES = PageSave._meta.db_table
 
 
 def window_for_pupil(window_id: int | None) -> SurveyWindow | None:
@@ -43,6 +45,37 @@ def window_for_pupil(window_id: int | None) -> SurveyWindow | None:
     SurveyWindow.group.field.set_cached_value(window, group)
     SurveyWindow.instrument_version.field.set_cached_value(window, version)
     return window
+
+
+# Windows read for pages that do not decide anything on the window's state (the question
+# pages, which only need its layout, version and school; the thank-you and goodbye pages):
+# kept in process for a few seconds, so a class answering at once reads each window about
+# once per worker every WINDOW_CACHE_SECONDS instead of on every page. A window closed by
+# hand may still show its next question page for that long: the save then re-reads and
+# locks the window and refuses the answers (surveys.services.submission._lock_window).
+WINDOW_CACHE_SECONDS = 10.0
+_WINDOW_CACHE: dict[int, tuple[float, SurveyWindow]] = {}
+_WINDOW_CACHE_LIMIT = 512
+
+
+def window_for_pupil_page(window_id: int | None) -> SurveyWindow | None:
+    """``window_for_pupil``, from the short-lived in-process cache when it is fresh."""
+    if not window_id:
+        return None
+    now = time.monotonic()
+    cached = _WINDOW_CACHE.get(window_id)
+    if cached is not None and now - cached[0] < WINDOW_CACHE_SECONDS:
+        return cached[1]
+    window = window_for_pupil(window_id)
+    if window is not None:
+        if len(_WINDOW_CACHE) >= _WINDOW_CACHE_LIMIT:
+            _WINDOW_CACHE.clear()
+        _WINDOW_CACHE[window_id] = (now, window)
+    return window
+
+
+def clear_window_cache() -> None:
+    _WINDOW_CACHE.clear()
 
 
 def _window_columns() -> tuple[rows.Columns, ...]:
@@ -75,8 +108,9 @@ def _marker(window: SurveyWindow) -> tuple:
 
 
 def response_for_key(key: str | None) -> Response | None:
-    """The response for a submission key, with ``top_seq``: the highest ``client_seq`` of
-    its page saves (None before the first save), read in the same statement."""
+    """The response for a submission key with what its question pages need, in one
+    statement: ``top_seq``, the highest ``client_seq`` of its page saves (None before the
+    first save), and ``answer_values``, every saved answer as the form's option value."""
     if not key:
         return None
     try:
@@ -84,44 +118,38 @@ def response_for_key(key: str | None) -> Response | None:
     except ValueError:
         return None
     columns = rows.columns(Response, "r")
-    row = rows.fetch_one(
-        f"SELECT {columns.select()}, (SELECT MAX(ps.client_seq) FROM {connection.ops.quote_name(PageSave._meta.db_table)} ps "  # noqa: S608
-        f"WHERE ps.response_id = r.id) FROM {columns.table} r WHERE r.submission_key = %s",
+    found = rows.fetch_all(
+        f"SELECT {columns.select()}, (SELECT MAX(ps.client_seq) FROM {_PAGE_SAVES} ps WHERE ps.response_id = r.id), "  # noqa: S608
+        f"i.code, a.value, a.missing FROM {columns.table} r "
+        f"LEFT JOIN {_ANSWERS} a ON a.response_id = r.id LEFT JOIN {_ITEMS} i ON i.id = a.item_id "
+        "WHERE r.submission_key = %s",
         [key_value],
     )
-    if row is None:
+    if not found:
         return None
-    response = columns.build(row, 0)
-    response.top_seq = row[len(columns)]
+    width = len(columns)
+    response = columns.build(found[0], 0)
+    response.top_seq = found[0][width]
+    response.answer_values = {
+        row[width + 1]: str(row[width + 2]) if row[width + 2] is not None else row[width + 3]
+        for row in found
+        if row[width + 1] is not None
+    }
     return response
-
-
-def _has_page_saves(response: Response) -> bool:
-    if hasattr(response, "top_seq"):
-        return response.top_seq is not None
-    return PageSave.objects.filter(response=response).exists()
 
 
 def saved_answers(response: Response | None, page) -> dict[str, str]:
     """Answers already saved for the questions on a page, as the form's option values."""
     if response is None:
         return {}
-    codes = [question["code"] for question in page.questions]
+    stored = response.answer_values
     saved = {}
-    if not _has_page_saves(response):
-        codes = []  # no page saved yet, so no answers to read
-    if codes:
-        wanted = set(codes)
-        for code, value, missing in rows.fetch_all(
-            f"SELECT i.code, a.value, a.missing FROM {_ANSWERS} a JOIN {_ITEMS} i ON i.id = a.item_id "  # noqa: S608
-            "WHERE a.response_id = %s",
-            [response.pk],
-        ):
-            if code in wanted:
-                saved[code] = str(value) if value is not None else missing
     for question in page.questions:
+        code = question["code"]
         if question["demographic"]:
-            saved[question["code"]] = getattr(response, _DEMOGRAPHIC_FIELD[question["item"].response_scale])
+            saved[code] = getattr(response, _DEMOGRAPHIC_FIELD[question["item"].response_scale])
+        elif code in stored:
+            saved[code] = stored[code]
     return saved
 
 

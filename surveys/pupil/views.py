@@ -61,14 +61,18 @@ def _context(window: SurveyWindow | None, **extra) -> dict:
     return {"window": window, "school": school, **extra}
 
 
-def _state_window(request, *, need: str = "window"):
-    """(state, window) for the current step, or (state, None) when the pupil must start again."""
+def _state_window(request, *, need: str = "window", fresh: bool = True):
+    """(state, window) for the current step, or (state, None) when the pupil must start again.
+    ``fresh=False`` for pages that decide nothing on the window's state (see
+    ``selectors.window_for_pupil_page``)."""
     state = access.PupilState.load(request.session)
     if need == "participant" and not state.participant_id:
         return state, None
     if need == "key" and not (state.participant_id and state.key):
         return state, None
-    return state, selectors.window_for_pupil(state.window_id)
+    if fresh:
+        return state, selectors.window_for_pupil(state.window_id)
+    return state, selectors.window_for_pupil_page(state.window_id)
 
 
 # --- Getting in ----------------------------------------------------------------------
@@ -197,7 +201,7 @@ def _render_page(request, window, state, pages, page, *, error="", status=200, a
 @pupil_view
 @require_http_methods(["GET", "POST"])
 def page(request, no: int):
-    state, window = _state_window(request, need="key")
+    state, window = _state_window(request, need="key", fresh=False)
     if window is None:
         return redirect("surveys:pupil_join")
     if request.method == "GET":
@@ -300,21 +304,21 @@ def stop(request):
 @pupil_view
 @require_GET
 def stopped(request):
-    _, window = _state_window(request)
+    _, window = _state_window(request, fresh=False)
     return render(request, "surveys/pupil/stopped.html", _context(window))
 
 
 @pupil_view
 @require_GET
 def no_thanks(request):
-    _, window = _state_window(request)
+    _, window = _state_window(request, fresh=False)
     return render(request, "surveys/pupil/no_thanks.html", _context(window))
 
 
 @pupil_view
 @require_GET
 def thanks(request):
-    state, window = _state_window(request)
+    state, window = _state_window(request, fresh=False)
     if window is None:
         return redirect("surveys:pupil_join")
     sent = selectors.response_for_key(state.key)
@@ -340,7 +344,7 @@ def talk(request):
 @pupil_view
 @require_GET
 def talk_sent(request):
-    state, window = _state_window(request)
+    state, window = _state_window(request, fresh=False)
     if window is None:
         return redirect("surveys:pupil_join")
     return render(request, "surveys/pupil/talk_sent.html", _context(window, has_code=bool(state.card_code)))

@@ -260,10 +260,26 @@ def _apply_answers(response: Response, page, cleaned: Mapping[str, object]) -> N
         response.save(update_fields=demographic_fields)
 
 
-def _record_page_save(*, response: Response, page_no: int, client_seq: int, digest: str, today) -> bool:
+def _replayed(*, response: Response, page_no: int, client_seq: int, digest: str) -> bool:
+    """True when this exact save (response, page, sequence number and body) is already
+    stored: a replay, answered with the original success. The same (response, page,
+    sequence number) with another body is refused as ``KeyReused``."""
+    previous = rows.fetch_one(
+        f"SELECT body_hash FROM {connection.ops.quote_name(PageSave._meta.db_table)} "  # noqa: S608
+        "WHERE response_id = %s AND page_no = %s AND client_seq = %s",
+        [response.pk, page_no, client_seq],
+    )
+    if previous is None:
+        return False
+    if previous[0] != digest:
+        raise KeyReused("These answers were already saved with different choices.")
+    return True
+
+
+def _record_page_save(*, response: Response, page_no: int, client_seq: int, digest: str, today) -> bool | None:
     """Write the idempotency record of this save and say whether a newer save of the same
-    page exists (then its answers stand). The same (response, page, seq) already stored
-    means a concurrent save got there first: refused as ``KeyReused``, as before.
+    page exists (then its answers stand); ``None`` when the same (response, page, sequence
+    number) is already stored (a replay or a concurrent twin: the caller decides which).
     PostgreSQL: one statement (``INSERT ... ON CONFLICT DO NOTHING`` and the ``EXISTS``),
     no savepoint; elsewhere the portable savepoint + insert + exists."""
     if connection.vendor == "postgresql":
@@ -277,16 +293,14 @@ def _record_page_save(*, response: Response, page_no: int, client_seq: int, dige
                 [response.pk, page_no, client_seq, digest, today, response.pk, page_no, client_seq],
             )
             inserted, newer = cursor.fetchone()
-        if not inserted:
-            raise KeyReused("These answers were already saved with different choices.")
-        return bool(newer)
+        return bool(newer) if inserted else None
     try:
         with transaction.atomic():
             PageSave.objects.create(
                 response=response, page_no=page_no, client_seq=client_seq, body_hash=digest, saved_on=today
             )
     except IntegrityError:
-        raise KeyReused("These answers were already saved with different choices.")
+        return None
     return PageSave.objects.filter(response=response, page_no=page_no, client_seq__gt=client_seq).exists()
 
 
@@ -350,14 +364,11 @@ def page_save(
         remember_survey_pages(
             marker, layout=window.layout, include_demographics=window.include_demographics, pages=pages
         )
-        previous = rows.fetch_one(
-            f"SELECT body_hash FROM {connection.ops.quote_name(PageSave._meta.db_table)} "  # noqa: S608
-            "WHERE response_id = %s AND page_no = %s AND client_seq = %s",
-            [response.pk, page_no, client_seq],
-        )
-        if previous is not None:
-            if previous[0] != digest:
-                raise KeyReused("These answers were already saved with different choices.")
+        # A replay is answered with the original success even once the window has closed or
+        # the answers were sent. Otherwise the insert below finds replays by itself, which
+        # saves a statement on every ordinary save.
+        closed_or_sent = response.submitted_on is not None or not window.is_open()
+        if closed_or_sent and _replayed(response=response, page_no=page_no, client_seq=client_seq, digest=digest):
             return _result(response, page_no, len(pages), replayed=True)
     if not window.is_open():
         raise WindowClosed("This survey has closed, so these answers could not be saved.")
@@ -372,6 +383,10 @@ def page_save(
         raise KeyReused("Your answers have already been sent, so they can't be changed now.")
 
     newer = _record_page_save(response=response, page_no=page_no, client_seq=client_seq, digest=digest, today=today)
+    if newer is None:
+        if _replayed(response=response, page_no=page_no, client_seq=client_seq, digest=digest):
+            return _result(response, page_no, len(pages), replayed=True)
+        raise KeyReused("These answers could not be saved. Please try again.")  # pragma: no cover - a vanished row
     if not newer:
         _apply_answers(response, page, cleaned)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from surveys.models import PageSave, Response, SurveyWindow
+from surveys.models import Answer, PageSave, Response, SurveyWindow
 from surveys.pupil import selectors
 from tests.surveys.factories import make_pupil, make_response
 
@@ -53,3 +53,26 @@ def test_response_for_a_key_nobody_has_or_a_malformed_key_is_none(window):
     assert selectors.response_for_key(str(uuid.uuid4())) is None
     assert selectors.response_for_key("not-a-key") is None
     assert selectors.response_for_key("") is None
+
+
+def test_response_for_key_carries_every_saved_answer_as_an_option_value(window):
+    response = make_response(window, participant=make_pupil(window), status=Response.Status.IN_PROGRESS)
+    items = [item for item in window.instrument_version.items.order_by("sort_order") if not item.is_demographic][:2]
+    Answer.objects.create(response=response, item=items[0], value=4)
+    Answer.objects.create(response=response, item=items[1], value=None, missing=Answer.Missing.DONT_KNOW)
+    loaded = selectors.response_for_key(str(response.submission_key))
+    assert loaded.answer_values == {items[0].code: "4", items[1].code: "dk"}
+    assert _fields(loaded) == _fields(Response.objects.get(pk=response.pk))  # one row per answer, one response
+
+
+def test_question_pages_reuse_a_window_for_a_few_seconds_then_read_it_again(window, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(selectors.time, "monotonic", lambda: clock[0])
+    first = selectors.window_for_pupil_page(window.pk)
+    SurveyWindow.objects.filter(pk=window.pk).update(layout=SurveyWindow.Layout.ITEM_PER_PAGE)
+    clock[0] += selectors.WINDOW_CACHE_SECONDS - 0.1
+    assert selectors.window_for_pupil_page(window.pk) is first
+    clock[0] += 0.2
+    again = selectors.window_for_pupil_page(window.pk)
+    assert again is not first and again.layout == SurveyWindow.Layout.ITEM_PER_PAGE
+    assert selectors.window_for_pupil(window.pk).layout == SurveyWindow.Layout.ITEM_PER_PAGE  # never cached
