@@ -40,6 +40,17 @@ def schools_led_by(user: User) -> QuerySet[School]:
     ).distinct()
 
 
+def school_lead_emails(school: School) -> list[str]:
+    """Where to tell a school's leads something (e.g. a pupil asked to talk to someone)."""
+    return list(
+        school.memberships.filter(
+            role=Membership.Role.SCHOOL_LEAD, status=Membership.Status.APPROVED, user__is_active=True
+        )
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+    )
+
+
 def is_school_lead(user: User, school: School) -> bool:
     return schools_led_by(user).filter(pk=school.pk).exists()
 

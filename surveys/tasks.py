@@ -32,6 +32,17 @@ def response_completed(
     cache.delete_many([f"surveys:window:{window_id}:completed", f"surveys:window:{window_id}:summary"])
 
 
+@shared_task(name="surveys.tasks.talk_requested", acks_late=True, ignore_result=True)
+def talk_requested(*, message_id: int, talk_request_id: int):
+    """A pupil asked to talk to someone: e-mail the school's leads (never the card code,
+    which stays behind their sign-in). Deduped on the outbox message id."""
+    if not consume_once(message_id):
+        return
+    from .services.windows import talk_request_notify
+
+    talk_request_notify(talk_request_id=talk_request_id)
+
+
 @shared_task(name="surveys.tasks.purge_pupil_data", acks_late=True)
 def purge_pupil_data() -> dict[str, int]:
     """Nightly (CELERY_BEAT_SCHEDULE): pupil data past its retention period. Idempotent."""

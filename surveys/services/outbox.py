@@ -28,6 +28,7 @@ DEDUPE_SECONDS = 14 * 24 * 3600
 # kind -> dotted name of the Celery task that consumes it (called with message_id and the payload).
 CONSUMERS: dict[str, str] = {
     "response_completed": "surveys.tasks.response_completed",
+    "talk_requested": "surveys.tasks.talk_requested",
 }
 
 

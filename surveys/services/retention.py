@@ -124,9 +124,14 @@ def pupil_data_purge(*, today: dt.date | None = None) -> PurgeResult:
     result.unlinked_responses = Response.objects.filter(participant__in=expired_participants).update(participant=None)
     result.participants, _ = expired_participants.delete()
 
-    # 3. "Talk to someone" requests (90 days).
+    # 3. "Talk to someone" requests: 90 days once followed up. One nobody has marked as
+    #    followed up is a safeguarding matter still open, so it stays (at the top of the
+    #    lead's list) up to the linkage limit, then goes like the card's other links.
     talk_cutoff = today - dt.timedelta(days=TALK_REQUEST_DAYS)
-    result.talk_requests, _ = TalkRequest.objects.filter(requested_on__lte=talk_cutoff).delete()
+    unseen_cutoff = months_before(today, settings.UPSTREAM_LINKAGE_RETENTION_MONTHS)
+    result.talk_requests, _ = TalkRequest.objects.filter(
+        Q(seen_at__isnull=False, requested_on__lte=talk_cutoff) | Q(requested_on__lte=unseen_cutoff)
+    ).delete()
 
     # 4. Outbox: processed after 30 days, dead-lettered after 90 at the latest.
     processed_cutoff = today - dt.timedelta(days=OUTBOX_PROCESSED_DAYS)

@@ -443,11 +443,19 @@ def sgic_participant_get_or_create(*, school_id: int, academic_year: int, code_h
 @transaction.atomic
 def talk_request_create(*, window_id: int, school_id: int, card_code: str, today=None) -> TalkRequest:
     """'I'd like to talk to someone': the card code only, never answers. Pressing twice the
-    same day makes one request; with a self-generated code there is no code to give."""
+    same day makes one request; with a self-generated code there is no code to give. A new
+    request tells the school's leads by e-mail, through the outbox (decision 1: a pupil's
+    request never depends on the broker)."""
     today = today or timezone.localdate()
     if card_code:
-        request, _ = TalkRequest.objects.get_or_create(
+        request, created = TalkRequest.objects.get_or_create(
             school_id=school_id, window_id=window_id, card_code=card_code, requested_on=today
         )
-        return request
-    return TalkRequest.objects.create(school_id=school_id, window_id=window_id, card_code="", requested_on=today)
+    else:
+        request, created = (
+            TalkRequest.objects.create(school_id=school_id, window_id=window_id, card_code="", requested_on=today),
+            True,
+        )
+    if created:
+        OutboxMessage.objects.create(kind="talk_requested", payload={"talk_request_id": request.pk})
+    return request

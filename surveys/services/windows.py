@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.log_actions import log
 
@@ -164,6 +165,24 @@ def window_close(*, actor: User, window: SurveyWindow) -> SurveyWindow:
             locked.closes_at = now
         locked.save(update_fields=["closed_at", "closes_at"])
     return locked
+
+
+def talk_request_notify(*, talk_request_id: int) -> int:
+    """E-mail every approved lead of the school that a pupil asked to talk to someone, with
+    a link to the list; the card code is only on that page, never in an inbox. Returns how
+    many e-mails were sent (none if the request has since been withdrawn)."""
+    from accounts.tasks import send_templated_email
+
+    talk_request = TalkRequest.objects.select_related("school", "window__group").filter(pk=talk_request_id).first()
+    if talk_request is None:
+        return 0
+    school = talk_request.school
+    leads = account_selectors.school_lead_emails(school)
+    url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("surveys:talk_requests")
+    context = {"school": school.name, "group": talk_request.window.group.name, "url": url}
+    for email in leads:
+        send_templated_email.delay("surveys/email/talk_requested", email, context)
+    return len(leads)
 
 
 @transaction.atomic

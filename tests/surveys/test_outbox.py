@@ -88,3 +88,46 @@ def test_management_command_relays(capsys):
 def test_beat_runs_the_relay_every_minute(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["surveys-relay-outbox"]
     assert entry == {"task": "surveys.tasks.relay_outbox", "schedule": 60.0}
+
+
+def test_a_pupil_asking_to_talk_emails_the_schools_leads_without_the_code(mailoutbox):
+    from accounts.models import Membership
+    from surveys.services import submission
+    from tests.factories import MembershipFactory
+    from tests.surveys.factories import SurveyWindowFactory
+
+    window = SurveyWindowFactory(group__name="8R")
+    school = window.group.school
+    lead = MembershipFactory(school=school, role=Membership.Role.SCHOOL_LEAD, user__email="dsl@school.example").user
+    MembershipFactory(school=school, role=Membership.Role.SCHOOL_LEAD, status=Membership.Status.PENDING)
+    MembershipFactory(role=Membership.Role.SCHOOL_LEAD)  # another school's lead hears nothing
+
+    submission.talk_request_create(window_id=window.pk, school_id=school.pk, card_code="AB3K9QC")
+    submission.talk_request_create(window_id=window.pk, school_id=school.pk, card_code="AB3K9QC")  # pressed twice
+    assert OutboxMessage.objects.filter(kind="talk_requested").count() == 1
+    assert mailoutbox == []  # nothing is sent from the pupil's request itself
+
+    relay_outbox()
+    relay_outbox()  # a second relay sends nothing again
+    assert [message.to for message in mailoutbox] == [[lead.email]]
+    message = mailoutbox[0]
+    assert "8R" in message.subject and "talk to someone" in message.subject
+    assert "/surveys/talk-requests/" in message.body
+    html = message.alternatives[0][0]
+    for text in (message.subject, message.body, html):
+        assert "AB3K9QC" not in text and "AB3-K9Q-C" not in text
+
+
+def test_a_withdrawn_talk_request_sends_nothing(mailoutbox):
+    from accounts.models import Membership
+    from surveys.models import TalkRequest
+    from surveys.services import submission
+    from tests.factories import MembershipFactory
+    from tests.surveys.factories import SurveyWindowFactory
+
+    window = SurveyWindowFactory()
+    MembershipFactory(school=window.group.school, role=Membership.Role.SCHOOL_LEAD)
+    submission.talk_request_create(window_id=window.pk, school_id=window.group.school_id, card_code="")
+    TalkRequest.objects.all().delete()
+    relay_outbox()
+    assert mailoutbox == []

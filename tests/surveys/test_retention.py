@@ -125,19 +125,38 @@ def test_linkage_of_a_school_year_without_windows_goes_12_months_after_the_year_
     assert not Participant.objects.exists()
 
 
-def test_talk_requests_go_after_ninety_days():
+def test_followed_up_talk_requests_go_after_ninety_days():
     window = SurveyWindowFactory()
     today = dt.date(2026, 11, 21)
+    seen = timezone.now()
     for days in (90, 200):
         TalkRequest.objects.create(
-            school=window.group.school, window=window, card_code="ABCD234", requested_on=today - dt.timedelta(days)
+            school=window.group.school,
+            window=window,
+            card_code="ABCD234",
+            requested_on=today - dt.timedelta(days),
+            seen_at=seen,
         )
     recent = TalkRequest.objects.create(
-        school=window.group.school, window=window, card_code="", requested_on=today - dt.timedelta(89)
+        school=window.group.school, window=window, card_code="", requested_on=today - dt.timedelta(89), seen_at=seen
     )
 
     assert pupil_data_purge(today=today).talk_requests == 2
     assert list(TalkRequest.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+def test_a_talk_request_nobody_followed_up_stays_until_the_linkage_limit():
+    window = SurveyWindowFactory()
+    today = dt.date(2026, 11, 21)
+    kept = TalkRequest.objects.create(
+        school=window.group.school, window=window, card_code="ABCD234", requested_on=today - dt.timedelta(200)
+    )
+    TalkRequest.objects.create(
+        school=window.group.school, window=window, card_code="EFGH567", requested_on=months_before(today, 12)
+    )
+
+    assert pupil_data_purge(today=today).talk_requests == 1
+    assert list(TalkRequest.objects.values_list("pk", flat=True)) == [kept.pk]
 
 
 def test_processed_outbox_messages_go_after_30_days_dead_letters_after_90_pending_stay():
@@ -172,7 +191,11 @@ def _something_of_every_kind(today: dt.date) -> None:
     answered(baseline, pupil)  # response purge
     answered(post, pupil)  # survives, but its linkage goes
     TalkRequest.objects.create(
-        school=group.school, window=post, card_code="ABCD234", requested_on=today - dt.timedelta(100)
+        school=group.school,
+        window=post,
+        card_code="ABCD234",
+        requested_on=today - dt.timedelta(100),
+        seen_at=at(today - dt.timedelta(99)),
     )
     OutboxMessage.objects.create(kind="response_completed", processed_at=at(today - dt.timedelta(40)))
     OutboxMessage.objects.create(kind="response_completed", failed_at=at(today - dt.timedelta(100)), attempts=5)
