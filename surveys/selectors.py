@@ -175,11 +175,6 @@ def window_counts(window: SurveyWindow) -> dict[str, int]:
     }
 
 
-def completed_count(window: SurveyWindow) -> int:
-    """Completed responses in this window: a count only, never answers."""
-    return Response.objects.filter(window=window, status=Response.Status.COMPLETED).count()
-
-
 def talk_requests_for(user: User) -> QuerySet[TalkRequest]:
     """'Talk to someone' requests at schools the user leads (the safeguarding contact)."""
     return (

@@ -43,12 +43,14 @@ def test_school_lead_sees_every_window_at_the_school_and_others_none():
     assert not selectors.windows_visible_to(MembershipFactory().user).exists()
 
 
-def test_completed_count_ignores_unfinished_and_conflicts():
+def test_window_counts_count_each_state_and_only_completed_as_completed():
     window = SurveyWindowFactory()
     make_response(window)
     make_response(window, status=Response.Status.IN_PROGRESS)
     make_response(window, status=Response.Status.CONFLICT)
-    assert selectors.completed_count(window) == 1
+    make_response(window, status=Response.Status.OVER_QUOTA)
+    make_response(SurveyWindowFactory())  # another window's response is not counted
+    assert selectors.window_counts(window) == {"completed": 1, "started": 1, "conflicts": 1, "over_quota": 1}
 
 
 ANSWERS = {
