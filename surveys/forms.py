@@ -7,6 +7,8 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from lessons.models import academic_year_label
+
 from .models import InstrumentVersion, SurveyWindow
 from .selectors import versions_for_year_group
 from .services.windows import earliest_open_date
@@ -119,5 +121,5 @@ class WithdrawalForm(DescribedForm):
         if schools.count() == 1:
             self.fields["school"].initial = schools.first()
             self.fields["school"].widget = forms.HiddenInput()
-        self.fields["academic_year"].choices = [(year, f"{year}/{(year + 1) % 100:02d}") for year in years]
+        self.fields["academic_year"].choices = [(year, academic_year_label(year)) for year in years]
         self.fields["academic_year"].initial = years[0]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.core.cache import cache
 
 from .services.outbox import consume_once, outbox_relay
 from .services.retention import pupil_data_purge
@@ -29,7 +28,9 @@ def response_completed(
     Deduped on the outbox message id; doing it twice would be harmless anyway."""
     if not consume_once(message_id):
         return
-    cache.delete_many([f"surveys:window:{window_id}:completed", f"surveys:window:{window_id}:summary"])
+    from .services.windows import forget_window_figures
+
+    forget_window_figures([window_id])
 
 
 @shared_task(name="surveys.tasks.talk_requested", acks_late=True, ignore_result=True)

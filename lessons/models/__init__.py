@@ -1,7 +1,7 @@
 """Lesson content (Wagtail pages) and its delivery: teaching groups, the fidelity log and
 printable programme packs. Split by role; import from ``lessons.models``."""
 
-from .classes import YEAR_GROUPS, LessonDelivery, TeachingGroup
+from .classes import YEAR_GROUPS, LessonDelivery, TeachingGroup, academic_year_label
 from .packs import ProgrammePack
 from .pages import HomePage, KeyStage, LessonPage, ProgrammeIndexPage, ProgrammePage, ProgrammeStatus, Theme
 
@@ -17,4 +17,5 @@ __all__ = [
     "ProgrammeStatus",
     "TeachingGroup",
     "Theme",
+    "academic_year_label",
 ]

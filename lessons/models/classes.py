@@ -9,7 +9,12 @@ from django.db import models
 
 from .pages import YEAR_GROUPS, LessonPage, ProgrammePage
 
-__all__ = ["YEAR_GROUPS", "LessonDelivery", "TeachingGroup"]
+__all__ = ["YEAR_GROUPS", "LessonDelivery", "TeachingGroup", "academic_year_label"]
+
+
+def academic_year_label(year: int) -> str:
+    """2026 -> '2026/27' (English school years start in September)."""
+    return f"{year}/{(year + 1) % 100:02d}"
 
 
 class TeachingGroup(models.Model):
@@ -42,7 +47,7 @@ class TeachingGroup(models.Model):
 
     @property
     def academic_year_display(self) -> str:
-        return f"{self.academic_year}/{(self.academic_year + 1) % 100:02d}"
+        return academic_year_label(self.academic_year)
 
 
 class LessonDelivery(models.Model):

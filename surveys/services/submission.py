@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from lessons.models import TeachingGroup
 from surveys import rows
 from surveys import scales as response_scales
 from surveys.models import (
@@ -48,7 +47,7 @@ from surveys.selectors import (
     survey_pages_for_version_id,
     version_marker,
 )
-from surveys.services.windows import lock_window_quota, window_quota
+from surveys.services.windows import quota_room
 
 MAX_CLIENT_SEQ = 2**31 - 1
 MISSING_CODES = {"dk": Answer.Missing.DONT_KNOW, "pns": Answer.Missing.PREFER_NOT, "skip": Answer.Missing.SKIPPED}
@@ -308,11 +307,8 @@ def _counted_or_over_quota(window: SurveyWindow) -> str:
     """The status of a response being sent: counted (completed) while the window has fewer
     counted responses than its quota (the class size plus 10 %), otherwise kept apart as
     over quota, so nobody with the class code can stuff a wave with made-up codes. Sends to
-    one window take turns here (``lock_window_quota``)."""
-    lock_window_quota(window.pk)
-    class_size = TeachingGroup.objects.filter(pk=window.group_id).values_list("pupil_count", flat=True).get()
-    counted = Response.objects.filter(window_id=window.pk, status=Response.Status.COMPLETED).count()
-    return Response.Status.COMPLETED if counted < window_quota(class_size) else Response.Status.OVER_QUOTA
+    one window take turns here (``quota_room`` takes the window's quota lock)."""
+    return Response.Status.COMPLETED if quota_room(window) > 0 else Response.Status.OVER_QUOTA
 
 
 def _result(response: Response, page_no: int, page_count: int, *, replayed: bool) -> SaveResult:

@@ -208,6 +208,12 @@ def window_quota(class_size: int) -> int:
     return class_size + -(-class_size * QUOTA_MARGIN_PERCENT // 100)
 
 
+def forget_window_figures(window_ids) -> None:
+    """Drop cached figures of these windows (after responses are sent, counted or
+    withdrawn), so anything showing them recounts."""
+    cache.delete_many([f"surveys:window:{pk}:{name}" for pk in window_ids for name in ("completed", "summary")])
+
+
 def lock_window_quota(window_id: int) -> None:
     """Make everything that counts a window's responses against its quota take turns, until
     the transaction ends: a PostgreSQL advisory lock on the window (SQLite runs one writer at
@@ -217,16 +223,22 @@ def lock_window_quota(window_id: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_QUOTA_LOCK, window_id])
 
 
+def quota_room(window: SurveyWindow) -> int:
+    """How many more responses this window may count: its quota less those counted. Takes
+    the window's quota lock first, so call it inside the transaction that then writes."""
+    lock_window_quota(window.pk)
+    class_size = TeachingGroup.objects.filter(pk=window.group_id).values_list("pupil_count", flat=True).get()
+    counted = Response.objects.filter(window_id=window.pk, status=Response.Status.COMPLETED).count()
+    return window_quota(class_size) - counted
+
+
 @transaction.atomic
 def window_recount(*, actor: User, window: SurveyWindow) -> int:
     """After the class size was corrected: count the responses kept apart as over quota,
     in the order they were sent, up to the new quota. Returns how many are now counted."""
     if not can_manage_group(actor, window.group):
         raise PermissionDenied("You can only recount surveys for your own classes.")
-    lock_window_quota(window.pk)
-    class_size = TeachingGroup.objects.filter(pk=window.group_id).values_list("pupil_count", flat=True).get()
-    counted = Response.objects.filter(window=window, status=Response.Status.COMPLETED).count()
-    room = window_quota(class_size) - counted
+    room = quota_room(window)
     if room <= 0:
         return 0
     promoted = list(
@@ -237,6 +249,5 @@ def window_recount(*, actor: User, window: SurveyWindow) -> int:
     if promoted:
         Response.objects.filter(pk__in=promoted).update(status=Response.Status.COMPLETED)
         log(instance=window, action="upstream.window.recount", user=actor, data={"counted": len(promoted)})
-        keys = [f"surveys:window:{window.pk}:completed", f"surveys:window:{window.pk}:summary"]
-        transaction.on_commit(lambda: cache.delete_many(keys))
+        transaction.on_commit(lambda: forget_window_figures([window.pk]))
     return len(promoted)

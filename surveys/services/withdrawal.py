@@ -12,17 +12,18 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from wagtail.log_actions import log
 
 from accounts import selectors as account_selectors
 from accounts.models import School, User
+from lessons.models import academic_year_label
 
 from ..codes import CardCodeError, validate_card_code
 from ..models import Answer, PageSave, Participant, Response, TalkRequest
 from ..pseudonyms import card_code_hash
+from .windows import forget_window_figures
 
 
 class WithdrawalError(ValueError):
@@ -38,7 +39,7 @@ class WithdrawalPreview:
 
     @property
     def academic_year_display(self) -> str:
-        return f"{self.academic_year}/{(self.academic_year + 1) % 100:02d}"
+        return academic_year_label(self.academic_year)
 
 
 @dataclass
@@ -91,6 +92,8 @@ def withdrawal_preview(*, actor: User, school: School, academic_year: int, card_
             state = "sent" if response.submitted_on else "not finished"
             if response.status == Response.Status.CONFLICT:
                 state += ", a second set of answers kept apart"
+            elif response.status == Response.Status.OVER_QUOTA:
+                state += ", kept apart as beyond the class size"
             wave = response.window.wave.replace("_", "-")
             preview.surveys.append(f"{response.window.group.name}: {wave} survey ({state})")
     preview.talk_requests = _talk_requests(school, academic_year, code).count()
@@ -120,6 +123,5 @@ def pupil_withdraw(*, actor: User, school: School, academic_year: int, card_code
     if not (result.participants or result.talk_requests):
         raise WithdrawalError(NOTHING_HELD)
     log(instance=school, action="upstream.pupil.withdraw", user=actor, data=result.as_dict())
-    keys = [f"surveys:window:{pk}:{name}" for pk in window_ids for name in ("completed", "summary")]
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    transaction.on_commit(lambda: forget_window_figures(window_ids))
     return result

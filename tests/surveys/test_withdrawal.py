@@ -143,3 +143,12 @@ def test_a_teacher_cannot_open_the_page_and_a_lead_cannot_pick_another_school(cl
     )
     assert page.status_code == 200 and "Select a valid choice" in page.content.decode()
     assert Response.objects.count() == 4
+
+
+def test_preview_says_when_answers_were_kept_apart(school_data):
+    group, pupil, _, lead = school_data
+    Response.objects.filter(participant=pupil, window__wave=SurveyWindow.Wave.POST).update(
+        status=Response.Status.OVER_QUOTA
+    )
+    preview = withdrawal_preview(actor=lead, school=group.school, academic_year=2026, card_code=pupil.card_code)
+    assert preview.surveys[1] == "8R: post survey (sent, kept apart as beyond the class size)"
