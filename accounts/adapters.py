@@ -7,10 +7,12 @@ import base64
 import hashlib
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
+from django.shortcuts import render
 
 from . import selectors
 
@@ -31,6 +33,22 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def is_auto_signup_allowed(self, request, sociallogin) -> bool:
         return False
+
+    def get_app(self, request, provider, client_id=None):
+        """Google and Microsoft are installed, but usable only when their client id and
+        secret are set. allauth raises ``SocialApp.DoesNotExist`` (a 500) for the login
+        and callback URLs of a provider without an app; answer a page that says so, with
+        a 404, instead. The button is not shown in that case, so only a typed or stale
+        link lands here."""
+        if not self.list_apps(request, provider=provider, client_id=client_id):
+            from allauth.socialaccount.providers import registry
+
+            provider_class = registry.get_class(provider)
+            name = provider_class.name if provider_class is not None else provider
+            raise ImmediateHttpResponse(
+                render(request, "accounts/sso_not_configured.html", {"provider": name}, status=404)
+            )
+        return super().get_app(request, provider, client_id=client_id)
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from allauth.account.adapter import get_adapter
+from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
 from allauth.account.forms import SignupForm
 from allauth.core import context
 from django import forms
@@ -59,6 +61,21 @@ class TeacherSignupForm(SignupForm):
         user.last_name = self.cleaned_data["last_name"]
         user.save(update_fields=["first_name", "last_name"])
         return user
+
+
+class ChangePasswordForm(AllauthChangePasswordForm):
+    """allauth's change-password form checks the current password with
+    ``user.check_password``, outside the login-failure rate limit (it only has its own
+    5 POSTs a minute). Checking it through the adapter's ``reauthenticate`` counts every
+    wrong current password against the same per-account limit as the login form
+    (``ACCOUNT_RATE_LIMITS["login_failed"]``), so a stolen session cannot guess the
+    password faster here than at the login page."""
+
+    def clean_oldpassword(self) -> str:
+        password = self.cleaned_data.get("oldpassword", "")
+        if not get_adapter().reauthenticate(self.user, password):
+            raise get_adapter().validation_error("enter_current_password")
+        return password
 
 
 class InviteForm(forms.Form):

@@ -4,25 +4,67 @@ from __future__ import annotations
 
 import time
 
+from allauth.account.authentication import get_authentication_records
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import add_never_cache_headers
 
 from .roles import is_vru_staff, requires_mfa
 
-# Paths a VRU user without MFA may still reach: allauth (to enrol, log out, verify
-# e-mail) and static assets. Everything else, the Wagtail admin and every aggregate
-# included, redirects to enrolment.
-_MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/favicon")
+# Static assets need no session rule. Everything else a user who must use a second factor
+# reaches is decided by view name (``RequireMFAMiddleware``), not by path prefix: a prefix
+# such as /accounts/ would also let a password-only session remove or replace the
+# authenticator it never proved it holds.
+_MFA_EXEMPT_PREFIXES = ("/static/", "/favicon")
+# Someone who has no second factor yet may only enrol one (allauth asks for the password
+# again before adding it) or sign out.
+_ENROLMENT_VIEWS = frozenset(
+    {"mfa_index", "mfa_activate_totp", "mfa_add_webauthn", "account_reauthenticate", "account_logout"}
+)
+# Someone who has a second factor but did not use it in this session may only sign out.
+_SECOND_FACTOR_MISSING_VIEWS = frozenset({"account_logout"})
+
+SIGN_IN_AGAIN = (
+    "VRU accounts must sign in with their password and a code from their authenticator app. Please sign in again."
+)
+
+
+def passed_second_factor(request, user) -> bool:
+    """Whether this session completed a second factor for ``user``.
+
+    allauth records every authentication step in the session
+    (``allauth.account.authentication.get_authentication_records``, bound to the user id):
+    its 2FA challenge records ``{"method": "mfa", "type": "totp", ...}``, and
+    ``accounts.signals.count_enrolment_as_second_factor`` records the same when a user
+    enrols TOTP or a security key in this session. A login that skipped allauth's stages
+    (any other password form) has no such record, whatever the user has enrolled.
+    """
+    return any(record.get("method") == "mfa" for record in get_authentication_records(request, user))
+
+
+def _view_name(request) -> str | None:
+    try:
+        return resolve(request.path_info).view_name
+    except Resolver404:
+        return None
 
 
 class RequireMFAMiddleware:
-    """Decision 5: MFA is mandatory for VRU staff, superusers and anyone with admin access
-    (``roles.requires_mfa``). allauth has no switch for this, so every request from such a
-    user without an authenticator is sent to TOTP enrolment until they have one."""
+    """Decision 5: a second factor is mandatory for VRU staff, superusers and anyone with
+    admin access (``roles.requires_mfa``), and it must have been used in this session.
+    allauth has no switch for either rule, so:
+
+    - without an authenticator, every request except enrolment and sign-out is sent to
+      TOTP enrolment;
+    - with one, but no second-factor record in this session (a password-only login by
+      any path), the session is ended and the user sent to sign in again, through
+      allauth's form, which asks for the code.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -34,14 +76,43 @@ class RequireMFAMiddleware:
             and user.is_authenticated
             and not request.path.startswith(_MFA_EXEMPT_PREFIXES)
             and requires_mfa(user)
-            and not is_mfa_enabled(user, ["totp", "webauthn"])
+            and not passed_second_factor(request, user)
         ):
-            messages.warning(
-                request,
-                "VRU accounts must use two-factor authentication. Set up an authenticator app to continue.",
-            )
-            return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
+            view = _view_name(request)
+            if not is_mfa_enabled(user, ["totp", "webauthn"]):
+                if view not in _ENROLMENT_VIEWS:
+                    messages.warning(
+                        request,
+                        "VRU accounts must use two-factor authentication. Set up an authenticator app to continue.",
+                    )
+                    return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
+            elif view not in _SECOND_FACTOR_MISSING_VIEWS:
+                next_url = request.get_full_path()
+                logout(request)
+                messages.warning(request, SIGN_IN_AGAIN)
+                return redirect_to_login(next_url)
         return self.get_response(request)
+
+
+class NoStoreForSignedInMiddleware:
+    """Every response to a signed-in user may name staff, classes or pupils' card codes
+    (talk requests, withdrawal, staff lists), so no browser or proxy may keep a copy:
+    ``Cache-Control: no-store, private`` (Django's never-cache headers). It sits right after
+    the authentication middleware, so the redirects of the session and second-factor rules
+    and the response that signs someone in or out are covered too. Pupils are never signed
+    in: their headers stay exactly as their views set them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        response = self.get_response(request)
+        user = getattr(request, "user", None)  # login and logout replace request.user
+        if signed_in or (user is not None and user.is_authenticated):
+            add_never_cache_headers(response)
+        return response
 
 
 class AdminContentSecurityPolicyMiddleware:

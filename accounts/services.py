@@ -141,15 +141,24 @@ def _check_can_manage(actor: User, school: School) -> None:
     raise PermissionDenied("Only the school lead or the VRU can manage this school's staff.")
 
 
+def _check_can_grant_lead(actor: User) -> None:
+    """Only the VRU makes someone a school lead (whoever may invite leads), never another
+    lead: a lead can see every class and every pupil's talk request at the school."""
+    if not selectors.can_invite_school_leads(actor):
+        raise PermissionDenied("Only the VRU can make someone a school lead.")
+
+
 @transaction.atomic
 def membership_approve(*, actor: User, membership: Membership) -> Membership:
     _check_can_manage(actor, membership.school)
+    if membership.role == Membership.Role.SCHOOL_LEAD:
+        _check_can_grant_lead(actor)  # re-approving a removed lead grants the role again
     membership.status = Membership.Status.APPROVED
     membership.approved_by = actor
     membership.approved_at = timezone.now()
     membership.revoked_at = None
     membership.save(update_fields=["status", "approved_by", "approved_at", "revoked_at"])
-    log(instance=membership, action="upstream.membership.approve", user=actor)
+    log(instance=membership, action="upstream.membership.approve", user=actor, data={"role": membership.role})
     _queue_email(
         "accounts/email/approved",
         membership.user.email,
@@ -177,6 +186,8 @@ def membership_set_role(*, actor: User, membership: Membership, role: str) -> Me
         raise ValidationError("Unknown role.")
     if membership.user_id == actor.pk:
         raise ValidationError("You cannot change your own role.")
+    if role == Membership.Role.SCHOOL_LEAD and membership.role != role:
+        _check_can_grant_lead(actor)
     old = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
@@ -190,6 +201,73 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> None:
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     log(instance=invitation, action="upstream.invitation.revoke", user=actor)
+
+
+# --- Platform access (Django and Wagtail user admins) ----------------------------------
+
+ACCESS_FIELDS = ("is_superuser", "is_staff", "is_active")
+
+
+def user_access_snapshot(user: User | None) -> dict:
+    """What a user's account can reach: the flags and group names the audit compares.
+    ``None`` (an account being created) is the empty snapshot; its ``is_active`` is None,
+    so a new account's entry reads "is_active: None -> True"."""
+    if user is None or user.pk is None:
+        return {"is_superuser": False, "is_staff": False, "is_active": None, "groups": []}
+    return {
+        **{field: getattr(user, field) for field in ACCESS_FIELDS},
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+    }
+
+
+@transaction.atomic
+def user_access_record(*, actor: User, user: User, before: dict) -> dict:
+    """Audit a change to what ``user`` can reach, made by ``actor`` in either admin, and
+    refuse one only a superuser may make (the admins hide those fields; this is the
+    rule itself). Call it inside the admin's transaction after the user and their groups
+    are saved: raising rolls the whole save back. Returns the changes logged."""
+    user = User.objects.get(pk=user.pk)
+    after = user_access_snapshot(user)
+    superuser_involved = before["is_superuser"] or after["is_superuser"]
+    if superuser_involved and before != after and not actor.is_superuser:
+        raise PermissionDenied("Only a superuser can change a superuser's account or make someone a superuser.")
+    changes = {
+        field: {"from": before[field], "to": after[field]} for field in ACCESS_FIELDS if before[field] != after[field]
+    }
+    added = sorted(set(after["groups"]) - set(before["groups"]))
+    removed = sorted(set(before["groups"]) - set(after["groups"]))
+    if added:
+        changes["groups_added"] = added
+    if removed:
+        changes["groups_removed"] = removed
+    if changes:
+        log(instance=user, action="upstream.user.access_change", user=actor, data=changes)
+    return changes
+
+
+@transaction.atomic
+def group_permissions_record(*, actor: User, group, before: set[int]) -> dict:
+    """Audit the permissions ``actor`` added to or removed from ``group`` (Django admin)."""
+    from django.contrib.auth.models import Permission
+
+    after = set(group.permissions.values_list("pk", flat=True))
+
+    def names(pks):
+        return sorted(
+            f"{app}.{codename}"
+            for app, codename in Permission.objects.filter(pk__in=pks).values_list(
+                "content_type__app_label", "codename"
+            )
+        )
+
+    changes = {}
+    if after - before:
+        changes["permissions_added"] = names(after - before)
+    if before - after:
+        changes["permissions_removed"] = names(before - after)
+    if changes:
+        log(instance=group, action="upstream.group.permissions_change", user=actor, data=changes)
+    return changes
 
 
 # --- Retention (docs/data-protection.md) -------------------------------------------------

@@ -1,18 +1,37 @@
 from __future__ import annotations
 
 from allauth.account.adapter import get_adapter
+from allauth.account.decorators import secure_admin_login
+from allauth.account.utils import get_next_redirect_url
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .forms import InviteForm, JoinSchoolForm, OfficerInviteForm
 from .models import Invitation, Membership, School, User
 from .roles import is_vru_staff
+
+
+@secure_admin_login
+def admin_login(request, extra_context=None):
+    """Replaces the Django admin's login view, which would accept a password (and, from a
+    signed-in session, switch to another account). allauth's ``secure_admin_login``
+    sends visitors to allauth's login and refuses signed-in non-staff; signed-in staff go
+    where they were heading. No password is ever read here."""
+    return HttpResponseRedirect(get_next_redirect_url(request) or reverse("admin:index"))
+
+
+def admin_password_change(request, extra_context=None):
+    """Replaces the Django admin's password change, which checks the old password without
+    any rate limit: allauth's change-password page applies the login-failure limit."""
+    return redirect("account_change_password")
 
 
 @login_required
@@ -106,6 +125,7 @@ def school_staff(request, school_pk: int):
             "staff": selectors.school_staff(school),
             "invitations": selectors.open_invitations(school),
             "form": form,
+            "can_grant_lead": allow_lead,  # only the VRU makes someone a school lead
         },
     )
 

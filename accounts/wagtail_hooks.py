@@ -109,3 +109,5 @@ def register_log_actions(actions):
     actions.register_action("upstream.membership.approve", "Approve", "Membership approved")
     actions.register_action("upstream.membership.revoke", "Remove", "Membership removed")
     actions.register_action("upstream.membership.role_change", "Change role", "Role changed")
+    actions.register_action("upstream.user.access_change", "Change access", "Superuser, staff or group access changed")
+    actions.register_action("upstream.group.permissions_change", "Change permissions", "Group permissions changed")

@@ -1,4 +1,3 @@
-from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -7,9 +6,14 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-# Decision 5: one login path. Django's admin login goes through allauth, and Wagtail's
-# /admin/login/ (which would still accept a POST) is replaced by a redirect to allauth.
-admin.site.login = secure_admin_login(admin.site.login)
+from accounts import views as accounts_views
+
+# Decision 5: one login path. Every form that would take a password outside allauth is
+# replaced: the Django admin's login and password change, Wagtail's /admin/login/ and its
+# front-end login for private pages, /_util/login/ (WAGTAIL_FRONTEND_LOGIN_URL already
+# sends private pages to allauth; the old path is only a redirect now, for GET and POST).
+admin.site.login = accounts_views.admin_login
+admin.site.password_change = accounts_views.admin_password_change
 admin.site.site_header = "Upstream platform administration"
 
 urlpatterns = [
@@ -28,8 +32,24 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    from django.conf.urls.static import static
+    from django.urls import re_path
+    from django.views.static import serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # The embedded default serves uploads itself, except documents: those only through
+    # /documents/ (Wagtail's serve view and its sign-in check, lessons/wagtail_hooks.py).
+    urlpatterns += [
+        re_path(
+            rf"^{settings.MEDIA_URL.strip('/')}/(?!documents/)(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [
+    path(
+        "_util/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True),
+        name="upstream_frontend_login",
+    ),
+    path("", include(wagtail_urls)),
+]

@@ -2,6 +2,7 @@
 delivery log and programme packs for VRU staff with the model permissions."""
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
@@ -87,4 +88,16 @@ def keep_pages_the_delivery_log_points_to(request, page):
             "deleted. Unpublish it instead: teachers will no longer see it, and the log stays intact.",
         )
         return redirect("wagtailadmin_pages:edit", page.pk)
+    return None
+
+
+@hooks.register("before_serve_document")
+def documents_for_the_lessons_audience(document, request):
+    """Documents are lesson resources (worksheets, slides, handouts) chosen in a lesson's
+    body, so they go to the same audience as lesson pages (``LessonPage.serve``): signed-in
+    staff. Anonymous visitors, pupils included, are sent to sign in. Wagtail serves every
+    document through this view (``WAGTAILDOCS_SERVE_METHOD = "serve_view"``); its own
+    collection privacy still applies on top."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
     return None

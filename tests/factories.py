@@ -5,12 +5,17 @@ Usage::
     teacher = MembershipFactory(role="teacher").user          # approved teacher at a new school
     lead = MembershipFactory(school=teacher_school, role="school_lead").user
     officer = UserFactory(groups=["VRU officers"], mfa=True)  # VRU user with TOTP enrolled
+    login_with_second_factor(client, officer)                # signed in with password and TOTP
 """
 
 from __future__ import annotations
 
+import time
+
 import factory
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import Group
 
@@ -45,6 +50,24 @@ class UserFactory(factory.django.DjangoModelFactory):
     def mfa(obj, create, extracted, **kwargs):
         if create and extracted:
             TOTP.activate(obj, TOTP_SECRET)
+
+
+def login_with_second_factor(client, user) -> None:
+    """Sign ``user`` in on the test client as allauth's login with a TOTP code would: the
+    session holds a password record and an mfa record of type totp for this user id, which
+    is what ``accounts.middleware.RequireMFAMiddleware`` checks. ``client.force_login``
+    alone is a password-only session, and a VRU user is signed out again on their first
+    request. The user must have TOTP enrolled (``UserFactory(mfa=True)``)."""
+    totp = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    client.force_login(user)
+    session = client.session
+    now = time.time()
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": now, "email": user.email},
+        {"method": "mfa", "at": now, "id": totp.pk, "type": Authenticator.Type.TOTP.value},
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
 
 
 class SchoolFactory(factory.django.DjangoModelFactory):

@@ -34,6 +34,10 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
+# Previous secret keys while rotating SECRET_KEY (comma-separated): sessions, signed links
+# and the TOTP secrets encrypted with keys derived from them (accounts.adapters.MFAAdapter)
+# stay readable until every old value has been re-written under the new key.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -45,7 +49,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "accounts.apps.WagtailUsersConfig",  # wagtail.users with our user admin rules
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
@@ -79,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -177,7 +182,10 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "accounts.forms.TeacherSignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "accounts.forms.TeacherSignupForm",
+    "change_password": "accounts.forms.ChangePasswordForm",  # current password under the login-failure limit
+}
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -222,6 +230,10 @@ if env("MICROSOFT_CLIENT_ID") and env("MICROSOFT_CLIENT_SECRET"):
     }
 
 USERSESSIONS_TRACK_ACTIVITY = True
+
+# Messages ("Invitation sent to ...", "... can now set up classes") name staff and their
+# e-mail addresses: keep them in the server-side session, not in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # Session lifetimes (ASVS 7.1.1): idle timeout by cookie age, absolute cap by middleware.
 SESSION_COOKIE_AGE = 2 * 60 * 60
@@ -281,7 +293,7 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 
 # --- Celery ---------------------------------------------------------------------------
 # Embedded default: no REDIS_URL, tasks run eagerly in the web process. With REDIS_URL,
-# Redis is the broker only (decision 1) and a worker runs them.
+# Redis is the broker only (decision 1) and a worker runs them. Production requires it.
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None

@@ -9,7 +9,9 @@ from django.core.exceptions import ImproperlyConfigured
 from .base import *  # noqa: F403
 from .base import env, env_bool
 
-_missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL") if not env(name)]
+# REDIS_URL too: without a broker, base settings run every Celery task eagerly inside the
+# web request (PDF packs, e-mail, the outbox relay), which production must never do.
+_missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL") if not env(name)]
 if _missing:
     raise ImproperlyConfigured(
         "Production settings need these environment variables: "
@@ -20,6 +22,7 @@ if len(SECRET_KEY or "") < 50:  # noqa: F405
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters.")
 
 DEBUG = False
+CELERY_TASK_ALWAYS_EAGER = False  # a worker runs tasks; REDIS_URL is required above
 UPSTREAM_PSEUDONYM_KEY = env("PSEUDONYM_KEY")
 if not UPSTREAM_PSEUDONYM_KEY:
     raise ImproperlyConfigured("PSEUDONYM_KEY (keyed hashes of participant codes) is required.")

@@ -21,7 +21,6 @@ def lesson_plan(request, page_id: int):
         raise Http404("This lesson has not been published.")
     response = HttpResponse(lesson_plan_pdf(revision), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="lesson-plan-{lesson.slug}.pdf"'
-    response["Cache-Control"] = "private, max-age=3600"
     return response
 
 

@@ -4,6 +4,7 @@ lifetimes (accounts.middleware)."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from django.urls import reverse
 from freezegun import freeze_time
 
 from accounts.roles import ANALYST, CONTENT_EDITOR, MODERATOR, OFFICER, PLATFORM_ADMIN
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, login_with_second_factor
 
 MFA_ENROL = reverse("mfa_activate_totp")
 
@@ -69,7 +70,7 @@ def test_vru_user_without_mfa_may_reach_enrolment_and_sign_out(client, kind):
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", VRU_KINDS)
 def test_vru_user_with_totp_reaches_the_wagtail_admin(client, kind):
-    client.force_login(_vru_user(kind, mfa=True))
+    login_with_second_factor(client, _vru_user(kind, mfa=True))
 
     response = client.get("/admin/")
 
@@ -79,7 +80,7 @@ def test_vru_user_with_totp_reaches_the_wagtail_admin(client, kind):
 
 @pytest.mark.django_db
 def test_superuser_with_totp_reaches_the_django_admin(client):
-    client.force_login(_vru_user("superuser", mfa=True))
+    login_with_second_factor(client, _vru_user("superuser", mfa=True))
 
     response = client.get("/django-admin/")
 
@@ -89,7 +90,7 @@ def test_superuser_with_totp_reaches_the_django_admin(client):
 
 @pytest.mark.django_db
 def test_vru_user_who_is_not_django_staff_is_refused_by_the_django_admin(client):
-    client.force_login(_vru_user(OFFICER, mfa=True))
+    login_with_second_factor(client, _vru_user(OFFICER, mfa=True))
 
     response = client.get("/django-admin/", follow=True)
 
@@ -127,6 +128,196 @@ def test_teacher_without_admin_permission_is_kept_out_of_the_wagtail_admin(clien
 
     assert response.status_code == 302
     assert not response["Location"].startswith(MFA_ENROL)
+
+
+# --- The second factor must have been used in this session -------------------------------
+
+
+def _password_only_session(client, user):
+    """A session as any password form outside allauth's stages would leave it: signed in,
+    allauth's record says "password", no "mfa" record."""
+    import time
+
+    client.force_login(user)
+    session = client.session
+    session["account_authentication_methods"] = [{"method": "password", "at": time.time(), "email": user.email}]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+
+
+def _vru_staff_user(kind: str):
+    """As the demo creates them: platform admins also have the Django admin's staff flag."""
+    if kind == "superuser":
+        return UserFactory(is_superuser=True, is_staff=True, mfa=True)
+    return UserFactory(groups=[kind], is_staff=kind == PLATFORM_ADMIN, mfa=True)
+
+
+SECOND_FACTOR_PAGES = [
+    "/admin/",
+    "/admin/pages/",
+    "/django-admin/",
+    "/staff/",
+    "/staff/invite/",
+    "/classes/",
+    "/accounts/2fa/",
+    "/accounts/2fa/totp/deactivate/",
+    "/accounts/email/",
+    "/accounts/password/change/",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", VRU_KINDS)
+@pytest.mark.parametrize("path", SECOND_FACTOR_PAGES)
+def test_vru_user_with_totp_but_a_password_only_session_is_signed_out(client, kind, path):
+    _password_only_session(client, _vru_staff_user(kind))
+
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('account_login')}?next={path}"
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_signed_out_user_is_told_why_on_the_login_page(client):
+    _password_only_session(client, _vru_staff_user(OFFICER))
+
+    response = client.get("/admin/", follow=True)
+
+    assert response.request["PATH_INFO"] == reverse("account_login")
+    assert "sign in with their password and a code from their authenticator app" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", VRU_KINDS)
+def test_a_password_only_session_cannot_write_to_the_admin(client, kind):
+    _password_only_session(client, _vru_staff_user(kind))
+
+    response = client.post("/admin/pages/add/", {"title": "x"})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.django_db
+def test_a_password_only_session_cannot_remove_the_authenticator(client):
+    from allauth.mfa.models import Authenticator
+
+    officer = _vru_staff_user(OFFICER)
+    _password_only_session(client, officer)
+
+    client.post(reverse("mfa_deactivate_totp"))
+
+    assert Authenticator.objects.filter(user=officer, type="totp").exists()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_a_password_only_session_may_still_sign_out(client):
+    _password_only_session(client, _vru_staff_user(OFFICER))
+
+    assert client.get(reverse("account_logout")).status_code == 200
+    client.post(reverse("account_logout"))
+
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_a_session_with_no_allauth_records_at_all_is_signed_out(client):
+    client.force_login(_vru_staff_user("superuser"))
+
+    response = client.get("/django-admin/")
+
+    assert response["Location"].startswith(reverse("account_login"))
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_a_second_factor_record_of_another_user_does_not_count(client):
+    other = _vru_staff_user(OFFICER)
+    officer = _vru_staff_user(OFFICER)
+    login_with_second_factor(client, other)
+    session = client.session
+    records = session["account_authentication_methods"]
+    client.force_login(officer)  # a different user: Django starts a fresh session
+    session = client.session
+    session["account_authentication_methods"] = records
+    session["account_authentication_methods_user"] = str(other.pk)
+    session.save()
+
+    assert client.get("/admin/")["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", VRU_KINDS)
+def test_after_the_second_factor_every_vru_page_opens(client, kind):
+    user = _vru_staff_user(kind)
+    login_with_second_factor(client, user)
+
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/accounts/2fa/").status_code == 200
+    if user.is_staff:
+        assert client.get("/django-admin/").status_code == 200
+    if user.has_perm("accounts.invite_school_lead"):
+        assert client.get("/staff/invite/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/accounts/email/", "/accounts/password/change/", "/accounts/sessions/"])
+def test_vru_user_without_mfa_reaches_only_enrolment_among_the_account_pages(client, path):
+    client.force_login(_vru_user(OFFICER, mfa=False))
+
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{MFA_ENROL}?next={path}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_enrolling_totp_in_this_session_counts_as_the_second_factor(client, reference_data):
+    """allauth records nothing when TOTP is activated; ``accounts.signals`` records the
+    enrolment as an mfa step, so the officer is not signed out straight after it."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    officer = _vru_user(OFFICER, mfa=False)
+    _password_only_session(client, officer)
+    assert client.get("/admin/")["Location"].startswith(MFA_ENROL)
+    # allauth asks for the password again before a second factor is added.
+    client.post(reverse("account_reauthenticate"), {"password": "a-long-test-password-42"})
+
+    page = client.get(MFA_ENROL)
+    secret = page.context["form"].secret
+    response = client.post(MFA_ENROL, {"code": format_hotp_value(hotp_value(secret, int(time.time()) // 30))})
+
+    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    records = client.session["account_authentication_methods"]
+    assert [r["method"] for r in records] == ["password", "password", "mfa"]
+    assert records[-1]["type"] == "totp"
+    assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_login_with_second_factor_sets_what_a_real_totp_login_sets(client):
+    from django.test import Client
+
+    from tests.config.test_urls import _current_totp_code
+
+    officer = _vru_staff_user(OFFICER)
+    client.post(reverse("account_login"), {"login": officer.email, "password": "a-long-test-password-42"})
+    client.post(reverse("mfa_authenticate"), {"code": _current_totp_code()})
+    helped = Client()
+    login_with_second_factor(helped, officer)
+
+    def shape(session):
+        return (
+            session["account_authentication_methods_user"],
+            [{k: v for k, v in r.items() if k != "at"} for r in session["account_authentication_methods"]],
+        )
+
+    assert shape(helped.session) == shape(client.session)
+    assert helped.get("/admin/").status_code == client.get("/admin/").status_code == 200
 
 
 # --- Content-Security-Policy -----------------------------------------------------------
@@ -167,7 +358,7 @@ def test_a_page_with_a_script_gets_a_fresh_nonce_in_script_src(client):
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", ["/admin/", "/django-admin/"])
 def test_admin_paths_get_the_relaxed_admin_policy(client, path):
-    client.force_login(_vru_user("superuser", mfa=True))
+    login_with_second_factor(client, _vru_user("superuser", mfa=True))
 
     response = client.get(path)
 
@@ -241,7 +432,7 @@ def test_teacher_session_survives_an_hour_of_idleness(client):
 def test_vru_session_ends_after_thirty_idle_minutes(client):
     officer = _vru_user(OFFICER, mfa=True)
     with freeze_time() as frozen:
-        client.force_login(officer)
+        login_with_second_factor(client, officer)
         assert client.get("/admin/").status_code == 200
         frozen.tick(timedelta(minutes=31))
 
@@ -291,6 +482,9 @@ def test_staff_session_row_is_rewritten_at_most_once_a_minute(client):
     teacher = MembershipFactory().user
     with freeze_time() as frozen:
         _login_via_form(client, teacher)
+        # Messages live in the session (MESSAGE_STORAGE): the page that shows "Successfully
+        # signed in" removes it from the session, a write of its own.
+        client.get(reverse("accounts:home"))
         frozen.tick(timedelta(seconds=5))
         with CaptureQueriesContext(connection) as soon:
             client.get(reverse("accounts:home"))

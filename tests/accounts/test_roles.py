@@ -18,7 +18,7 @@ from accounts.roles import (
     ensure_role_groups,
     is_vru_staff,
 )
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, login_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +110,7 @@ USER_ADMIN_URLS = ["/admin/users/", "/admin/users/new/", "/admin/groups/", "/adm
 @pytest.mark.parametrize("group", NOT_ADMINS)
 @pytest.mark.parametrize("url", USER_ADMIN_URLS)
 def test_vru_roles_other_than_platform_admin_cannot_open_user_or_group_admin(client, group, url):
-    client.force_login(UserFactory(groups=[group], mfa=True))
+    login_with_second_factor(client, UserFactory(groups=[group], mfa=True))
 
     response = client.get(url)
 
@@ -122,7 +122,7 @@ def test_vru_roles_other_than_platform_admin_cannot_open_user_or_group_admin(cli
 @pytest.mark.parametrize("group", NOT_ADMINS)
 def test_vru_roles_other_than_platform_admin_cannot_create_a_superuser(client, group):
     actor = UserFactory(groups=[group], mfa=True)
-    client.force_login(actor)
+    login_with_second_factor(client, actor)
 
     response = client.post(
         "/admin/users/new/",
@@ -135,7 +135,7 @@ def test_vru_roles_other_than_platform_admin_cannot_create_a_superuser(client, g
 
 @pytest.mark.parametrize("group", NOT_ADMINS)
 def test_vru_roles_other_than_platform_admin_cannot_change_a_group(client, group):
-    client.force_login(UserFactory(groups=[group], mfa=True))
+    login_with_second_factor(client, UserFactory(groups=[group], mfa=True))
     target = Group.objects.get(name=group)
     perms_before = _codenames(group)
 
@@ -150,7 +150,7 @@ def test_vru_roles_other_than_platform_admin_cannot_change_a_group(client, group
 @pytest.mark.parametrize("group", NOT_ADMINS)
 def test_vru_roles_other_than_platform_admin_cannot_put_themselves_in_platform_admins(client, group):
     actor = UserFactory(groups=[group], mfa=True)
-    client.force_login(actor)
+    login_with_second_factor(client, actor)
     admins = Group.objects.get(name=PLATFORM_ADMIN)
 
     client.post(
@@ -164,7 +164,7 @@ def test_vru_roles_other_than_platform_admin_cannot_put_themselves_in_platform_a
 
 
 def test_platform_admin_can_open_user_and_group_admin(client):
-    client.force_login(UserFactory(groups=[PLATFORM_ADMIN], mfa=True))
+    login_with_second_factor(client, UserFactory(groups=[PLATFORM_ADMIN], mfa=True))
 
     for url in USER_ADMIN_URLS:
         assert client.get(url).status_code == 200, url
@@ -173,7 +173,7 @@ def test_platform_admin_can_open_user_and_group_admin(client):
 def test_the_superuser_form_post_is_a_real_attack_when_permitted(client):
     """Guards the refusal tests above: the same POST by a platform admin does create a user,
     so those tests fail if the form or URL ever changes under them."""
-    client.force_login(UserFactory(is_superuser=True, is_staff=True, mfa=True))
+    login_with_second_factor(client, UserFactory(is_superuser=True, is_staff=True, mfa=True))
 
     response = client.post(
         "/admin/users/new/",

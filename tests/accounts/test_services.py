@@ -280,13 +280,13 @@ def test_school_lead_cannot_remove_themselves(lead, school):
         services.membership_revoke(actor=lead, membership=own)
 
 
-def test_role_change_is_audited_with_old_and_new_role(lead, school):
+def test_role_change_is_audited_with_old_and_new_role(officer, school):
     teacher = MembershipFactory(school=school)
 
-    services.membership_set_role(actor=lead, membership=teacher, role=Membership.Role.SCHOOL_LEAD)
+    services.membership_set_role(actor=officer, membership=teacher, role=Membership.Role.SCHOOL_LEAD)
 
     entry = ModelLogEntry.objects.for_instance(teacher).get(action="upstream.membership.role_change")
-    assert entry.user == lead
+    assert entry.user == officer
     assert entry.data == {"from": "teacher", "to": "school_lead"}
     assert Membership.objects.get(pk=teacher.pk).role == Membership.Role.SCHOOL_LEAD
 

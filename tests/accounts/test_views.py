@@ -14,7 +14,7 @@ from wagtail.models import ModelLogEntry
 from accounts import services
 from accounts.models import Invitation, Membership, User
 from accounts.roles import ANALYST, CONTENT_EDITOR, OFFICER
-from tests.factories import MembershipFactory, SchoolFactory, UserFactory
+from tests.factories import MembershipFactory, SchoolFactory, UserFactory, login_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -167,14 +167,35 @@ def test_signed_in_wrong_account_is_refused(client, invitation):
 # --- Sign-up with an allow-listed domain -----------------------------------------------
 
 
-def test_domain_sign_up_creates_a_pending_membership_and_mails_the_lead(
-    client, school, lead, django_capture_on_commit_callbacks
-):
+def test_domain_sign_up_waits_for_the_address_to_be_verified(client, school, lead, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = _signup(client, "fresh@oak.example")
 
     assert response.status_code == 302
     assert response["Location"] == reverse("account_email_verification_sent")
+    user = User.objects.get(email="fresh@oak.example")
+    assert not Membership.objects.filter(user=user).exists()
+    assert not [m for m in mail.outbox if m.to == [lead.email]]
+    assert [m for m in mail.outbox if m.to == ["fresh@oak.example"]]  # only the verification link
+
+
+def test_verifying_the_address_creates_the_pending_membership_and_mails_the_lead(
+    client, school, lead, django_capture_on_commit_callbacks
+):
+    import re
+
+    from django.test import Client
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _signup(client, "fresh@oak.example")
+    [verification] = [m for m in mail.outbox if m.to == ["fresh@oak.example"]]
+    confirm = re.search(r"https?://[^/\s]+(/accounts/confirm-email/[^\s]+)", verification.body).group(1)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client().post(confirm)  # the link opened on another device
+
+    assert response.status_code == 302
     user = User.objects.get(email="fresh@oak.example")
     membership = Membership.objects.get(user=user)
     assert membership.status == Membership.Status.PENDING
@@ -182,7 +203,21 @@ def test_domain_sign_up_creates_a_pending_membership_and_mails_the_lead(
     lead_mail = [m for m in mail.outbox if m.to == [lead.email]]
     assert len(lead_mail) == 1
     assert "fresh@oak.example" in lead_mail[0].body
-    assert [m for m in mail.outbox if m.to == ["fresh@oak.example"]]  # the verification link
+
+
+def test_confirming_a_second_address_does_not_ask_to_join_again(client, school, lead, django_capture_on_commit_callbacks):
+    from allauth.account.models import EmailAddress
+
+    teacher = UserFactory(email="someone@elsewhere.example")
+    extra = EmailAddress.objects.create(user=teacher, email="also@oak.example", verified=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        from allauth.account.signals import email_confirmed
+
+        email_confirmed.send(sender=EmailAddress, request=None, email_address=extra)
+
+    assert not Membership.objects.filter(user=teacher).exists()
+    assert not [m for m in mail.outbox if m.to == [lead.email]]
 
 
 def test_sign_up_outside_any_school_domain_is_refused_with_a_friendly_message(client, school):
@@ -257,15 +292,15 @@ def test_school_lead_approves_through_the_page(client, school, lead, django_capt
 
 def test_school_lead_declines_and_changes_roles_through_the_page(client, school, lead):
     pending = MembershipFactory(school=school, status=Membership.Status.PENDING)
-    teacher = MembershipFactory(school=school)
+    co_lead = MembershipFactory(school=school, role=Membership.Role.SCHOOL_LEAD)
     client.force_login(lead)
 
     client.post(reverse("accounts:membership_action", args=[pending.pk, "revoke"]))
-    client.post(reverse("accounts:membership_action", args=[teacher.pk, "school_lead"]))
+    client.post(reverse("accounts:membership_action", args=[co_lead.pk, "teacher"]))
 
     assert Membership.objects.get(pk=pending.pk).status == Membership.Status.REVOKED
-    assert Membership.objects.get(pk=teacher.pk).role == Membership.Role.SCHOOL_LEAD
-    assert ModelLogEntry.objects.for_instance(teacher).filter(action="upstream.membership.role_change").exists()
+    assert Membership.objects.get(pk=co_lead.pk).role == Membership.Role.TEACHER
+    assert ModelLogEntry.objects.for_instance(co_lead).filter(action="upstream.membership.role_change").exists()
 
 
 def test_unknown_action_is_forbidden(client, school, lead):
@@ -348,7 +383,7 @@ def test_school_lead_cancels_an_invitation(client, school, lead, invitation):
 
 
 def test_officer_invites_a_school_lead_through_the_page(client, school, django_capture_on_commit_callbacks):
-    client.force_login(UserFactory(groups=[OFFICER], mfa=True))
+    login_with_second_factor(client, UserFactory(groups=[OFFICER], mfa=True))
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -365,7 +400,7 @@ def test_officer_invites_a_school_lead_through_the_page(client, school, django_c
 
 @pytest.mark.parametrize("group", [CONTENT_EDITOR, ANALYST])
 def test_other_vru_roles_cannot_invite_school_leads(client, school, group):
-    client.force_login(UserFactory(groups=[group], mfa=True))
+    login_with_second_factor(client, UserFactory(groups=[group], mfa=True))
 
     response = client.post(
         reverse("accounts:invite_school_lead"),

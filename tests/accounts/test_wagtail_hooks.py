@@ -10,14 +10,14 @@ from wagtail.models import ModelLogEntry
 
 from accounts.models import LocalAuthority, Membership, School
 from accounts.roles import ANALYST, CONTENT_EDITOR, OFFICER
-from tests.factories import MembershipFactory, SchoolFactory, UserFactory
+from tests.factories import MembershipFactory, SchoolFactory, UserFactory, login_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def officer_client(client):
-    client.force_login(UserFactory(groups=[OFFICER], mfa=True))
+    login_with_second_factor(client, UserFactory(groups=[OFFICER], mfa=True))
     return client
 
 
@@ -69,7 +69,7 @@ def test_officer_sees_memberships_and_authorities(officer_client):
 
 @pytest.mark.parametrize("group", [CONTENT_EDITOR, ANALYST])
 def test_other_roles_cannot_change_schools_or_memberships(client, group):
-    client.force_login(UserFactory(groups=[group], mfa=True))
+    login_with_second_factor(client, UserFactory(groups=[group], mfa=True))
     membership = MembershipFactory()
 
     assert client.get(reverse("membership:index")).status_code in (302, 403)
@@ -81,7 +81,7 @@ def test_invite_menu_item_only_for_officers(client, officer_client):
     assert b"Invite a school lead" in officer_client.get("/admin/").content
 
     client.logout()
-    client.force_login(UserFactory(groups=[CONTENT_EDITOR], mfa=True))
+    login_with_second_factor(client, UserFactory(groups=[CONTENT_EDITOR], mfa=True))
     assert b"Invite a school lead" not in client.get("/admin/").content
 
 

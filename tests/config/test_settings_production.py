@@ -17,6 +17,7 @@ REQUIRED = {
     "ALLOWED_HOSTS": "upstream.example.org",
     "DATABASE_URL": "postgres://upstream@127.0.0.1:5432/upstream",
     "PSEUDONYM_KEY": token_source.token_urlsafe(32),
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
 
 
@@ -36,11 +37,11 @@ def test_production_settings_refuse_to_start_without_any_required_variable():
 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
-    for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"):
+    for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"):
         assert name in result.stderr
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "PSEUDONYM_KEY"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "PSEUDONYM_KEY", "REDIS_URL"])
 def test_production_settings_name_the_one_missing_variable(missing):
     env = {name: value for name, value in REQUIRED.items() if name != missing}
 
@@ -80,7 +81,8 @@ def test_production_values_match_the_security_baseline():
         "print(json.dumps({k: getattr(s, k) for k in ["
         "'DEBUG','SESSION_ENGINE','SESSION_COOKIE_SECURE','CSRF_COOKIE_SECURE','SESSION_COOKIE_HTTPONLY',"
         "'SESSION_COOKIE_NAME','CSRF_COOKIE_NAME','SECURE_HSTS_SECONDS','SECURE_HSTS_INCLUDE_SUBDOMAINS',"
-        "'SECURE_SSL_REDIRECT','X_FRAME_OPTIONS','SECURE_REFERRER_POLICY','SILENCED_SYSTEM_CHECKS']} | "
+        "'SECURE_SSL_REDIRECT','X_FRAME_OPTIONS','SECURE_REFERRER_POLICY','SILENCED_SYSTEM_CHECKS',"
+        "'CELERY_TASK_ALWAYS_EAGER','CELERY_BROKER_URL','MESSAGE_STORAGE']} | "
         "{'CACHE': s.CACHES['default']['BACKEND'], 'HASHER': s.PASSWORD_HASHERS[0],"
         " 'DB': s.DATABASES['default']['ENGINE']}))"
     )
@@ -104,3 +106,6 @@ def test_production_values_match_the_security_baseline():
     assert values["SILENCED_SYSTEM_CHECKS"] == []
     assert values["HASHER"] == "django.contrib.auth.hashers.Argon2PasswordHasher"
     assert values["DB"] == "django.db.backends.postgresql"
+    assert values["CELERY_TASK_ALWAYS_EAGER"] is False  # tasks go to the worker, never run in a request
+    assert values["CELERY_BROKER_URL"] == REQUIRED["REDIS_URL"]
+    assert values["MESSAGE_STORAGE"] == "django.contrib.messages.storage.session.SessionStorage"

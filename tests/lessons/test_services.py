@@ -16,7 +16,7 @@ from accounts.models import Membership
 from accounts.roles import CONTENT_EDITOR, MODERATOR
 from lessons import services
 from lessons.models import LessonDelivery, LessonPage, ProgrammePack
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, login_with_second_factor
 
 from .factories import LessonPageFactory, ProgrammePageFactory, TeachingGroupFactory
 
@@ -220,7 +220,7 @@ def test_editor_submits_a_lesson_moderator_approves_and_a_teacher_sees_it(client
     editor = UserFactory(groups=[CONTENT_EDITOR], mfa=True)
     moderator = UserFactory(groups=[MODERATOR], mfa=True)
 
-    client.force_login(editor)
+    login_with_second_factor(client, editor)
     add_url = reverse("wagtailadmin_pages:add", args=("lessons", "lessonpage", programme.pk))
     assert client.get(add_url).status_code == 200
     response = client.post(add_url, _lesson_form("Being an active bystander"))
@@ -235,7 +235,7 @@ def test_editor_submits_a_lesson_moderator_approves_and_a_teacher_sees_it(client
     assert client.get("/programmes/").status_code == 200
     assert "Being an active bystander" not in client.get(programme.url).content.decode()
 
-    client.force_login(moderator)
+    login_with_second_factor(client, moderator)
     task_state = state.current_task_state
     approve = reverse("wagtailadmin_pages:workflow_action", args=(lesson.pk, "approve", task_state.pk))
     assert client.post(approve, {"comment": "Clear and calm."}).status_code in (200, 302)
@@ -255,7 +255,7 @@ def test_revisions_compare_and_preview_work_for_moderators(client, index, lesson
     first = lesson.live_revision
     lesson.title = "Understanding conflict (edited)"
     second = lesson.save_revision()
-    client.force_login(moderator)
+    login_with_second_factor(client, moderator)
     compare = reverse("wagtailadmin_pages:revisions_compare", args=(lesson.pk, first.pk, second.pk))
     assert client.get(compare).status_code == 200
     preview = reverse("wagtailadmin_pages:revisions_view", args=(lesson.pk, second.pk))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, login_with_second_factor
 
 from .factories import LessonDeliveryFactory, TeachingGroupFactory
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client):
-    client.force_login(UserFactory(is_superuser=True, is_staff=True, mfa=True))
+    login_with_second_factor(client, UserFactory(is_superuser=True, is_staff=True, mfa=True))
     return client
 
 
@@ -30,7 +30,7 @@ def test_admin_lists_load(admin_client, url_name, programme):
 
 def test_content_editors_cannot_see_classes_in_the_admin(client, programme):
     TeachingGroupFactory(programme=programme)
-    client.force_login(UserFactory(groups=["Content editors"], mfa=True))
+    login_with_second_factor(client, UserFactory(groups=["Content editors"], mfa=True))
     assert client.get(reverse("teachinggroup:index")).status_code in (302, 403)
 
 

@@ -9,7 +9,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from surveys.models import Instrument, InstrumentVersion, Response
 from surveys.services import cards as card_services
-from tests.factories import UserFactory
+from tests.factories import UserFactory, login_with_second_factor
 from tests.surveys.factories import SurveyWindowFactory, make_response, make_version
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def _survey_permissions(reference_data):
 
 
 def _as(client, group):
-    client.force_login(UserFactory(groups=[group], mfa=True))
+    login_with_second_factor(client, UserFactory(groups=[group], mfa=True))
     return client
 
 
