@@ -4,9 +4,11 @@ the school or the programme lives in services; these only shape input."""
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts import selectors as account_selectors
+from accounts.converters import parse_id
 
 from . import selectors
 from .models import YEAR_GROUPS, KeyStage, LessonDelivery, LessonPage, ProgrammePage, ProgrammeStatus, Theme
@@ -36,7 +38,29 @@ class ProgrammeFilterForm(forms.Form):
     )
 
 
+class PageChoiceField(forms.ModelChoiceField):
+    """A choice of Wagtail page (programme or lesson) by id. A submitted value that is not
+    an id the database could hold is an invalid choice, answered on the form, before any
+    query: a lookup by a huge number through a page subclass's ``page_ptr`` raises
+    ``OverflowError`` on SQLite (see ``accounts.converters`` for the URL side)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and parse_id(value) is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 class _UserChoices(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        """As ``PageChoiceField``: an ``id__in`` lookup is not range-checked either, so a
+        huge number among the chosen colleagues would raise ``OverflowError`` on SQLite."""
+        for pk in value:
+            if parse_id(pk) is None:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
+
     def label_from_instance(self, obj):
         name = obj.get_full_name()
         return f"{name} ({obj.email})" if name else obj.email
@@ -49,7 +73,7 @@ class TeachingGroupForm(forms.Form):
     pupil_count = forms.IntegerField(
         label="Number of pupils", min_value=1, max_value=60, help_text="Used to plan survey cards; no names needed."
     )
-    programme = forms.ModelChoiceField(queryset=None, empty_label=None)
+    programme = PageChoiceField(queryset=None, empty_label=None)
     co_teachers = _UserChoices(
         queryset=None,
         required=False,
@@ -84,7 +108,7 @@ class TeachingGroupForm(forms.Form):
 
 
 class LessonDeliveryForm(forms.ModelForm):
-    lesson = forms.ModelChoiceField(queryset=LessonPage.objects.none(), empty_label=None, label="Lesson")
+    lesson = PageChoiceField(queryset=LessonPage.objects.none(), empty_label=None, label="Lesson")
 
     class Meta:
         model = LessonDelivery

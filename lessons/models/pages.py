@@ -17,6 +17,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from ..admin_forms import StreamFieldPageForm
 from ..blocks import GROUPING_CHOICES, LessonBodyBlock, VocabularyBlock
 from ..evidence import Evidence, ToolkitEntry, evidence_for
 
@@ -248,6 +249,7 @@ class LessonPage(Page):
     ]
     parent_page_types = ["lessons.ProgrammePage"]
     subpage_types: list[str] = []
+    base_form_class = StreamFieldPageForm  # a POST missing StreamField counts is a 400, not a 500
 
     def serve(self, request, *args, **kwargs):
         # Lesson detail is for signed-in staff; pupils never have accounts.

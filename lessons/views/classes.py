@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
+from accounts.converters import parse_id
 from accounts.decorators import approved_staff_required
 
 from .. import selectors, services
@@ -50,8 +52,8 @@ def group_list(request):
 
 @approved_staff_required
 def group_create(request):
-    programme_id = request.GET.get("programme", "")
-    initial = {"programme": int(programme_id)} if programme_id.isdigit() else {}
+    programme_id = parse_id(request.GET.get("programme"))
+    initial = {"programme": programme_id} if programme_id is not None else {}
     form = TeachingGroupForm(request.POST or None, user=request.user, initial=initial)
     group = _submitted(
         request,
@@ -119,9 +121,11 @@ def group_archive(request, pk: int):
 def delivery_create(request, pk: int):
     group = selectors.group_for_user(request.user, pk)
     lesson = None
-    lesson_id = request.GET.get("lesson")
-    if lesson_id and lesson_id.isdigit():
-        lesson = get_object_or_404(LessonPage.objects.live().child_of(group.programme), pk=int(lesson_id))
+    if request.GET.get("lesson"):
+        lesson_id = parse_id(request.GET["lesson"])
+        if lesson_id is None:
+            raise Http404("No such lesson.")
+        lesson = get_object_or_404(LessonPage.objects.live().child_of(group.programme), pk=lesson_id)
     form = LessonDeliveryForm(request.POST or None, group=group, lesson=lesson)
     delivery = _submitted(
         request,

@@ -205,7 +205,9 @@ def test_verifying_the_address_creates_the_pending_membership_and_mails_the_lead
     assert "fresh@oak.example" in lead_mail[0].body
 
 
-def test_confirming_a_second_address_does_not_ask_to_join_again(client, school, lead, django_capture_on_commit_callbacks):
+def test_confirming_a_second_address_does_not_ask_to_join_again(
+    client, school, lead, django_capture_on_commit_callbacks
+):
     from allauth.account.models import EmailAddress
 
     teacher = UserFactory(email="someone@elsewhere.example")

@@ -53,3 +53,39 @@ def test_an_untaught_lesson_can_still_be_deleted(admin_client, lessons):
 
     admin_client.post(reverse("wagtailadmin_pages:delete", args=[lessons[2].pk]))
     assert not LessonPage.objects.filter(pk=lessons[2].pk).exists()
+
+
+# --- Documents go to the lessons' audience (issue 7) -------------------------------------
+
+
+@pytest.fixture
+def worksheet(settings, tmp_path):
+    from django.core.files.base import ContentFile
+    from wagtail.documents.models import Document
+
+    document = Document(title="Worksheet")
+    document.file.save("worksheet.pdf", ContentFile(b"%PDF-1.4 worksheet"), save=False)
+    document.save()
+    return document
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_for_a_lesson_document(client, worksheet):
+    response = client.get(worksheet.url)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('account_login')}?next={worksheet.url}"
+
+
+def test_teachers_and_vru_staff_get_lesson_documents(client, worksheet):
+    from tests.factories import MembershipFactory
+
+    client.force_login(MembershipFactory().user)
+    teacher_copy = client.get(worksheet.url)
+    client.logout()
+    login_with_second_factor(client, UserFactory(groups=["Content editors"], mfa=True))
+    editor_copy = client.get(worksheet.url)
+
+    for response in (teacher_copy, editor_copy):
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == b"%PDF-1.4 worksheet"
+        assert "no-store" in response["Cache-Control"]

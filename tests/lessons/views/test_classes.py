@@ -186,3 +186,58 @@ def test_teacher_edits_class_details(teacher_client, group):
     assert response.status_code == 302
     group.refresh_from_db()
     assert (group.name, group.pupil_count) == ("8R (set 2)", 30)
+
+
+# --- Oversized ids (issue 7): a 404 or a form error, never an OverflowError --------------
+
+HUGE_ID = "99999999999999999999"  # beyond a 64-bit integer; SQLite raised OverflowError
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/classes/{HUGE_ID}/",
+        f"/classes/{HUGE_ID}/edit/",
+        f"/classes/{HUGE_ID}/deliveries/new/",
+        f"/classes/1/deliveries/{HUGE_ID}/edit/",
+        f"/classes/1/deliveries/{HUGE_ID}/delete/",
+        f"/lesson-plans/lessons/{HUGE_ID}.pdf",
+        f"/lesson-plans/packs/{HUGE_ID}/",
+        f"/staff/schools/{HUGE_ID}/staff/",
+    ],
+)
+def test_oversized_ids_in_class_and_lesson_plan_urls_are_not_found(teacher_client, path):
+    assert teacher_client.get(path).status_code == 404
+
+
+def test_oversized_programme_id_in_a_pack_request_is_not_found(teacher_client):
+    assert teacher_client.post(f"/lesson-plans/programmes/{HUGE_ID}/pack/").status_code == 404
+
+
+def test_oversized_lesson_id_in_the_delivery_link_is_not_found(teacher_client, group):
+    url = reverse("lessons:delivery_create", args=[group.pk]) + f"?lesson={HUGE_ID}"
+
+    assert teacher_client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("field", ["programme", "co_teachers"])
+def test_oversized_ids_in_the_class_form_are_field_errors(teacher_client, school, programme, field):
+    data = {"school": school.pk, "name": "8X", "year_group": 8, "pupil_count": 20, "programme": programme.pk}
+    data[field] = [HUGE_ID] if field == "co_teachers" else HUGE_ID
+
+    response = teacher_client.post(reverse("lessons:group_create"), data)
+
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert not TeachingGroup.objects.exists()
+
+
+def test_oversized_lesson_id_in_the_delivery_form_is_a_field_error(teacher_client, group):
+    response = teacher_client.post(
+        reverse("lessons:delivery_create", args=[group.pk]),
+        {"lesson": HUGE_ID, "delivered_on": timezone.localdate().isoformat(), "minutes": 30},
+    )
+
+    assert response.status_code == 200
+    assert "lesson" in response.context["form"].errors
+    assert not LessonDelivery.objects.exists()
