@@ -328,7 +328,9 @@ def staff_data_purge(*, now=None) -> dict[str, int]:
     counts["sessions"], _ = Session.objects.filter(expire_date__lt=now).delete()
     staff_types = ContentType.objects.get_for_models(Invitation, Membership).values()
     counts["audit_entries"], _ = ModelLogEntry.objects.filter(
-        Q(content_type__in=list(staff_types)) | Q(action="upstream.pupil.withdraw"),  # who withdrew a pupil's data
+        Q(content_type__in=list(staff_types))
+        | Q(action="upstream.pupil.withdraw")  # who withdrew a pupil's data
+        | Q(action__in=["upstream.user.access_change", "upstream.group.permissions_change"]),
         timestamp__lt=ago(STAFF_AUDIT_LOG_DAYS),
     ).delete()
     return counts

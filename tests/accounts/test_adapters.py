@@ -172,3 +172,38 @@ def test_explicit_encryption_keys_take_precedence(settings):
     assert MFAAdapter().decrypt(MFAAdapter().encrypt("JBSWY3DPEHPK3PXP")) == "JBSWY3DPEHPK3PXP"
     with pytest.raises(InvalidToken):
         MFAAdapter().decrypt(derived)
+
+
+# --- SSO routes when the provider is not configured (issue 7) ----------------------------
+
+
+@override_settings(SOCIALACCOUNT_PROVIDERS={})
+@pytest.mark.parametrize("who", ["anonymous", "teacher", "officer"])
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/accounts/google/login/", "Google"),
+        ("/accounts/google/login/callback/", "Google"),
+        ("/accounts/microsoft/login/", "Microsoft"),
+        ("/accounts/microsoft/login/callback/", "Microsoft"),
+    ],
+)
+def test_sso_routes_without_a_configured_provider_answer_a_clear_404(client, who, path, name):
+    from tests.factories import UserFactory, login_with_second_factor
+
+    if who == "teacher":
+        client.force_login(MembershipFactory().user)
+    elif who == "officer":
+        login_with_second_factor(client, UserFactory(groups=["VRU officers"], mfa=True))
+
+    for response in (client.get(path), client.post(path)):
+        assert response.status_code == 404
+        assert f"Sign-in with {name} is not available" in response.content.decode()
+
+
+@override_settings(SOCIALACCOUNT_PROVIDERS=CONFIGURED)
+def test_a_configured_provider_still_starts_its_sign_in(client):
+    response = client.post("/accounts/google/login/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("https://accounts.google.com/")

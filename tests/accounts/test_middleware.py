@@ -320,6 +320,76 @@ def test_login_with_second_factor_sets_what_a_real_totp_login_sets(client):
     assert helped.get("/admin/").status_code == client.get("/admin/").status_code == 200
 
 
+# --- Nothing a signed-in user sees is kept by a browser or proxy (issue 7) ----------------
+
+
+def _no_store(response) -> bool:
+    directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+    return {"no-store", "private"} <= directives
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/staff/", "/surveys/talk-requests/", "/surveys/withdraw/", "/classes/", "/programmes/", "/"]
+)
+def test_every_page_for_a_signed_in_school_lead_is_no_store_and_private(client, path):
+    lead = MembershipFactory(role="school_lead")
+    client.force_login(lead.user)
+
+    response = client.get(path)
+
+    assert response.status_code in (200, 404), path
+    assert _no_store(response), (path, response.get("Cache-Control"))
+
+
+@pytest.mark.django_db
+def test_the_school_staff_list_and_vru_pages_are_no_store(client):
+    lead = MembershipFactory(role="school_lead")
+    client.force_login(lead.user)
+    staff_list = client.get(reverse("accounts:school_staff", args=[lead.school_id]))
+    client.logout()
+    login_with_second_factor(client, _vru_user("superuser", mfa=True))
+    admin = client.get("/admin/")
+
+    assert staff_list.status_code == admin.status_code == 200
+    assert _no_store(staff_list) and _no_store(admin)
+
+
+@pytest.mark.django_db
+def test_the_response_that_signs_someone_in_is_no_store(client):
+    teacher = MembershipFactory().user
+
+    response = _login_via_form(client, teacher)
+
+    assert _no_store(response)
+
+
+@pytest.mark.django_db
+def test_pupils_pages_keep_their_own_headers(client):
+    """Pupils are never signed in: the pupil pages' own header is left exactly as it is."""
+    response = client.get("/go/")
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.django_db
+def test_messages_naming_staff_are_kept_in_the_session_not_a_cookie(client):
+    from django.conf import settings
+
+    lead = MembershipFactory(role="school_lead")
+    client.force_login(lead.user)
+
+    response = client.post(
+        reverse("accounts:school_staff", args=[lead.school_id]), {"email": "nia@example.org", "role": "teacher"}
+    )
+
+    assert response.status_code == 302
+    assert "messages" not in response.cookies
+    assert settings.MESSAGE_STORAGE == "django.contrib.messages.storage.session.SessionStorage"
+    assert "Invitation sent to nia@example.org" in client.get(response["Location"]).content.decode()
+
+
 # --- Content-Security-Policy -----------------------------------------------------------
 
 

@@ -127,6 +127,26 @@ def test_staff_audit_entries_go_after_two_years(lead):
     assert not ModelLogEntry.objects.filter(action="upstream.membership.approve").exists()
 
 
+def test_access_change_audit_entries_go_after_two_years():
+    from django.contrib.auth.models import Group
+
+    root = UserFactory(is_superuser=True)
+    officer = UserFactory()
+    start = timezone.now()
+    with freeze_time(start):
+        before = services.user_access_snapshot(officer)
+        officer.groups.add(Group.objects.get(name="VRU officers"))
+        services.user_access_record(actor=root, user=officer, before=before)
+
+    with freeze_time(start + timedelta(days=729)):
+        services.staff_data_purge()
+        assert ModelLogEntry.objects.filter(action="upstream.user.access_change").exists()
+    with freeze_time(start + timedelta(days=731)):
+        services.staff_data_purge()
+
+    assert not ModelLogEntry.objects.filter(action="upstream.user.access_change").exists()
+
+
 def test_purge_twice_is_a_no_op_the_second_time(lead):
     school = lead.memberships.get().school
     services.invitation_create(inviter=lead, school=school, email="old@oak.example", role="teacher")

@@ -313,3 +313,51 @@ def test_email_is_not_sent_when_the_transaction_rolls_back(lead, school, django_
     assert callbacks == []
     assert mail.outbox == []
     assert not Invitation.objects.exists()
+
+
+# --- Only the VRU grants the school-lead role (issue 7) ----------------------------------
+
+
+def test_a_school_lead_cannot_promote_a_teacher_to_school_lead(lead, school):
+    teacher = MembershipFactory(school=school)
+
+    with pytest.raises(PermissionDenied):
+        services.membership_set_role(actor=lead, membership=teacher, role=Membership.Role.SCHOOL_LEAD)
+
+    assert Membership.objects.get(pk=teacher.pk).role == Membership.Role.TEACHER
+    assert not ModelLogEntry.objects.for_instance(teacher).filter(action="upstream.membership.role_change").exists()
+
+
+def test_a_school_lead_cannot_reapprove_a_removed_school_lead(lead, school):
+    removed = MembershipFactory(school=school, role=Membership.Role.SCHOOL_LEAD, status=Membership.Status.REVOKED)
+
+    with pytest.raises(PermissionDenied):
+        services.membership_approve(actor=lead, membership=removed)
+
+    assert Membership.objects.get(pk=removed.pk).status == Membership.Status.REVOKED
+
+
+def test_a_school_lead_may_still_approve_teachers_and_demote_a_co_lead(lead, school):
+    pending = MembershipFactory(school=school, status=Membership.Status.PENDING)
+    co_lead = MembershipFactory(school=school, role=Membership.Role.SCHOOL_LEAD)
+
+    services.membership_approve(actor=lead, membership=pending)
+    services.membership_set_role(actor=lead, membership=co_lead, role=Membership.Role.TEACHER)
+
+    assert Membership.objects.get(pk=pending.pk).is_approved
+    assert Membership.objects.get(pk=co_lead.pk).role == Membership.Role.TEACHER
+
+
+@pytest.mark.parametrize("group", [OFFICER, "Platform admins"])
+def test_vru_roles_grant_the_school_lead_role_and_it_is_audited(school, group):
+    actor = UserFactory(groups=[group])
+    teacher = MembershipFactory(school=school)
+    removed_lead = MembershipFactory(school=school, role=Membership.Role.SCHOOL_LEAD, status=Membership.Status.REVOKED)
+
+    services.membership_set_role(actor=actor, membership=teacher, role=Membership.Role.SCHOOL_LEAD)
+    services.membership_approve(actor=actor, membership=removed_lead)
+
+    role_entry = ModelLogEntry.objects.for_instance(teacher).get(action="upstream.membership.role_change")
+    approve_entry = ModelLogEntry.objects.for_instance(removed_lead).get(action="upstream.membership.approve")
+    assert (role_entry.user, role_entry.data) == (actor, {"from": "teacher", "to": "school_lead"})
+    assert (approve_entry.user, approve_entry.data) == (actor, {"role": "school_lead"})

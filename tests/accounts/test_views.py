@@ -305,6 +305,31 @@ def test_school_lead_declines_and_changes_roles_through_the_page(client, school,
     assert ModelLogEntry.objects.for_instance(co_lead).filter(action="upstream.membership.role_change").exists()
 
 
+def test_a_school_lead_is_not_offered_and_cannot_use_make_school_lead(client, school, lead):
+    teacher = MembershipFactory(school=school)
+    client.force_login(lead)
+
+    page = client.get(reverse("accounts:school_staff", args=[school.pk])).content.decode()
+    response = client.post(reverse("accounts:membership_action", args=[teacher.pk, "school_lead"]))
+
+    assert "Make school lead" not in page
+    assert response.status_code == 403
+    assert Membership.objects.get(pk=teacher.pk).role == Membership.Role.TEACHER
+
+
+def test_an_officer_makes_a_teacher_school_lead_through_the_page(client, school):
+    officer = UserFactory(groups=[OFFICER], mfa=True)
+    teacher = MembershipFactory(school=school)
+    login_with_second_factor(client, officer)
+
+    assert "Make school lead" in client.get(reverse("accounts:school_staff", args=[school.pk])).content.decode()
+    client.post(reverse("accounts:membership_action", args=[teacher.pk, "school_lead"]))
+
+    assert Membership.objects.get(pk=teacher.pk).role == Membership.Role.SCHOOL_LEAD
+    entry = ModelLogEntry.objects.for_instance(teacher).get(action="upstream.membership.role_change")
+    assert entry.user == officer
+
+
 def test_unknown_action_is_forbidden(client, school, lead):
     teacher = MembershipFactory(school=school)
     client.force_login(lead)

@@ -109,3 +109,113 @@ def test_production_values_match_the_security_baseline():
     assert values["CELERY_TASK_ALWAYS_EAGER"] is False  # tasks go to the worker, never run in a request
     assert values["CELERY_BROKER_URL"] == REQUIRED["REDIS_URL"]
     assert values["MESSAGE_STORAGE"] == "django.contrib.messages.storage.session.SessionStorage"
+
+
+# --- Secret key rotation through the environment (issue 7) --------------------------------
+
+_ENCRYPT = (
+    "import django; django.setup(); "
+    "from allauth.mfa.adapter import get_adapter; print(get_adapter().encrypt('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'))"
+)
+_VERIFY = (
+    "import django, sys; django.setup(); "
+    "from allauth.mfa.adapter import get_adapter; "
+    "from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value; "
+    "secret = get_adapter().decrypt(sys.argv[1]); print(format_hotp_value(hotp_value(secret, 123456)))"
+)
+
+
+def test_totp_secrets_still_verify_after_rotating_secret_key_through_the_environment():
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    old_key, new_key = token_source.token_urlsafe(64), token_source.token_urlsafe(64)
+    encrypted = _run(["-c", _ENCRYPT], **(REQUIRED | {"SECRET_KEY": old_key}))
+    assert encrypted.returncode == 0, encrypted.stderr
+    stored = encrypted.stdout.strip()
+    expected = format_hotp_value(hotp_value("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", 123456))
+
+    rotated = _run(
+        ["-c", _VERIFY, stored],
+        **(REQUIRED | {"SECRET_KEY": new_key, "SECRET_KEY_FALLBACKS": f"{token_source.token_urlsafe(64)}, {old_key}"}),
+    )
+    forgotten = _run(["-c", _VERIFY, stored], **(REQUIRED | {"SECRET_KEY": new_key}))
+
+    assert stored.startswith("fernet:")
+    assert rotated.returncode == 0, rotated.stderr
+    assert rotated.stdout.strip() == expected  # the code the authenticator app shows
+    assert forgotten.returncode != 0 and "InvalidToken" in forgotten.stderr  # why the fallback matters
+
+
+# --- The second-factor rule under the production settings themselves (issue 7) ------------
+
+_CLIENT_SCRIPT = r"""
+import json, time
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+call_command("createcachetable", verbosity=0)
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from django.conf import settings
+from django.test import Client
+from accounts.models import User
+
+# The one change to the production settings: static files from the finders, so that the
+# admin pages render without a collectstatic run (the manifest storage needs one).
+from django.test.utils import override_settings
+static_from_finders = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+override_settings(STORAGES={**settings.STORAGES, "staticfiles": static_from_finders}).enable()
+
+SECRET, PASSWORD = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "a-long-test-password-42"
+root = User.objects.create_superuser("root@vru.example", PASSWORD)
+EmailAddress.objects.create(user=root, email=root.email, verified=True, primary=True)
+TOTP.activate(root, SECRET)
+
+def https():
+    return Client(HTTP_X_FORWARDED_PROTO="https")
+
+result = {}
+wagtail_login = https()
+wagtail_login.post("/_util/login/", {"username": root.email, "password": PASSWORD})
+result["front_end_login_signed_in"] = "_auth_user_id" in wagtail_login.session
+result["front_end_login_admin"] = wagtail_login.get("/admin/").status_code
+
+password_only = https()
+password_only.force_login(root)
+result["password_only_admin"] = password_only.get("/admin/").status_code
+result["password_only_django_admin"] = password_only.get("/django-admin/").status_code
+result["password_only_still_signed_in"] = "_auth_user_id" in password_only.session
+
+with_code = https()
+with_code.post("/accounts/login/", {"login": root.email, "password": PASSWORD})
+if 30 - time.time() % 30 < 3:
+    time.sleep(30 - time.time() % 30 + 0.2)
+with_code.post("/accounts/2fa/authenticate/", {"code": format_hotp_value(hotp_value(SECRET, int(time.time()) // 30))})
+result["second_factor_admin"] = with_code.get("/admin/").status_code
+result["second_factor_django_admin"] = with_code.get("/django-admin/").status_code
+print(json.dumps(result))
+"""
+
+
+def test_production_settings_refuse_a_password_only_session_and_accept_the_second_factor(tmp_path):
+    """The same middleware stack and URLs as the tests' settings, run under
+    config.settings.production itself (on a throwaway SQLite file: the rule does not
+    depend on the engine; static files from the finders, see the script)."""
+    env = REQUIRED | {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "ALLOWED_HOSTS": "testserver"}
+
+    result = _run(["-c", _CLIENT_SCRIPT], **env)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    import json
+
+    values = json.loads(result.stdout.strip().splitlines()[-1])
+    assert values == {
+        "front_end_login_signed_in": False,
+        "front_end_login_admin": 302,
+        "password_only_admin": 302,
+        "password_only_django_admin": 302,
+        "password_only_still_signed_in": False,
+        "second_factor_admin": 200,
+        "second_factor_django_admin": 200,
+    }
