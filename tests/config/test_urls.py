@@ -251,3 +251,23 @@ def test_django_admin_password_change_goes_to_allauth(client, superuser):
     assert response["Location"] == reverse("account_change_password")
     superuser.refresh_from_db()
     assert superuser.check_password(PASSWORD)
+
+
+def test_a_password_reset_does_not_sign_a_vru_account_in(client):
+    import re
+
+    from django.core import mail
+
+    officer = _vru_account(OFFICER)
+    client.post(reverse("account_reset_password"), {"email": officer.email})
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/[^\s]+)", mail.outbox[-1].body).group(1)
+    form_page = client.get(link, follow=True)
+    new_password = "a-brand-new-long-password-7"
+
+    response = client.post(form_page.request["PATH_INFO"], {"password1": new_password, "password2": new_password})
+
+    assert response.status_code == 302
+    officer.refresh_from_db()
+    assert officer.check_password(new_password)
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/", follow=True).request["PATH_INFO"] == LOGIN
