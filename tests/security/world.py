@@ -38,7 +38,7 @@ from taggit.models import Tag
 from wagtail.admin.models import EditingSession
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Collection, Site, UploadedFile, Workflow
+from wagtail.models import Collection, CollectionViewRestriction, PageViewRestriction, Site, UploadedFile, Workflow
 
 from accounts.models import Invitation, LocalAuthority, Membership, hash_token
 from accounts.roles import ANALYST, CONTENT_EDITOR, MODERATOR, OFFICER, PLATFORM_ADMIN
@@ -134,6 +134,9 @@ def build_world() -> World:
     workflow_state = Workflow.objects.get(pk=workflow.pk).start(in_review, users["editor"])
     task_state = workflow_state.current_task_state
     theme = ThemeFactory(name="Matrix theme", slug="matrix-theme")
+    # A private page (login restriction, the only kind the platform allows) and its restriction.
+    private = ProgrammePageFactory(parent=index, title="Private programme")
+    page_restriction = PageViewRestriction.objects.create(page=private, restriction_type=PageViewRestriction.LOGIN)
 
     # --- Classes, deliveries and surveys --------------------------------------------------
     membership_a = Membership.objects.get(user=teacher_a, school=school_a)
@@ -176,6 +179,11 @@ def build_world() -> World:
     # --- Media ------------------------------------------------------------------------------
     root_collection = Collection.get_first_root_node()
     collection = root_collection.add_child(name="Matrix collection")
+    private_collection = root_collection.add_child(name="Private collection")
+    collection_restriction = CollectionViewRestriction.objects.create(
+        collection=private_collection, restriction_type=CollectionViewRestriction.LOGIN
+    )
+    spare = UserFactory(email="spare@matrix-a.example")  # nobody's colleague: deletable in the admins
     document = get_document_model().objects.create(
         title="Lesson handout", file=ContentFile(b"%PDF-1.4\n%handout\n", name="handout.pdf"), collection=collection
     )
@@ -196,8 +204,10 @@ def build_world() -> World:
 
     # --- Rows the Django admin lists --------------------------------------------------------
     tag = Tag.objects.create(name="matrix", slug="matrix")
-    social_app = SocialApp.objects.create(provider="google", name="Matrix Google", client_id="matrix", secret="x")
-    social_account = SocialAccount.objects.create(user=teacher_a, provider="google", uid="matrix-uid")
+    # A provider id no installed provider answers to, so Google and Microsoft sign-in stay
+    # unconfigured (as in production without their variables) while the admin lists a row.
+    social_app = SocialApp.objects.create(provider="matrix-unused", name="Matrix app", client_id="matrix", secret="x")
+    social_account = SocialAccount.objects.create(user=spare, provider="matrix-unused", uid="matrix-uid")
     social_token = SocialToken.objects.create(app=social_app, account=social_account, token="matrix-token")
     user_session = UserSession.objects.create(
         user=teacher_a, ip="127.0.0.1", session_key="matrix-session-key", user_agent="matrix", data={}
@@ -230,7 +240,7 @@ def build_world() -> World:
         task=task_state.task_id,
         workflow=workflow.pk,
         workflow_state=workflow_state.pk,
-        theme=theme.pk,
+        matrix_theme=theme.pk,
         version=version.pk,
         draft_version=draft_version.pk,
         instrument=version.instrument_id,
@@ -243,9 +253,13 @@ def build_world() -> World:
         site=Site.objects.get(is_default_site=True).pk,
         group=Group.objects.get(name=CONTENT_EDITOR).pk,
         user_teacher_a=teacher_a.pk,
+        user_spare=spare.pk,
+        private_page=private.pk,
+        page_restriction=page_restriction.pk,
+        collection_restriction=collection_restriction.pk,
         email_teacher_a=EmailAddress.objects.get(user=teacher_a).pk,
         authenticator=Authenticator.objects.filter(user=users["officer"]).first().pk,
-        tag=tag.pk,
+        taggit_tag=tag.pk,
         social_app=social_app.pk,
         social_account=social_account.pk,
         social_token=social_token.pk,
