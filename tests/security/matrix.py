@@ -78,7 +78,13 @@ def enumerate_patterns(urlconf: str | None = None) -> list[Pattern]:
     walk(get_resolver(urlconf), "", (), ())
     counts = Counter(route for route, *_ in found)
     return [
-        Pattern(key=f"{route} ({name or lookup})" if counts[route] > 1 else route, route=route, name=name, parts=parts, lookup=lookup)
+        Pattern(
+            key=f"{route} ({name or lookup})" if counts[route] > 1 else route,
+            route=route,
+            name=name,
+            parts=parts,
+            lookup=lookup,
+        )
         for route, name, parts, lookup in found
     ]
 
@@ -157,7 +163,7 @@ def build_url(pattern: Pattern, entry: Entry, ids: dict[str, object], defaults: 
     """A real URL for the pattern: path parameters from ``entry.params``, then
     ``defaults``, each a ``World.ids`` name or a literal; ``entry.url`` for regex routes."""
     if entry.url is not None:
-        url = entry.url.format(**{k: v for k, v in ids.items()})
+        url = entry.url.format(**ids)
     else:
         route = pattern.literal_route()
         if route is None:
@@ -280,5 +286,7 @@ def format_mismatches(cells: Sequence[Cell]) -> str:
         got = str(cell.observed)
         if cell.wrote_on_refusal:
             got += f" and WROTE {', '.join(cell.observed.writes)}"
-        lines.append(f"  {cell.key:<{width}}  {cell.role:<15} {cell.method:<6} {cell.expected.name:<22} {got}    [{cell.url}]")
+        lines.append(
+            f"  {cell.key:<{width}}  {cell.role:<15} {cell.method:<6} {cell.expected.name:<22} {got}    [{cell.url}]"
+        )
     return "\n".join(lines)

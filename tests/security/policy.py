@@ -194,7 +194,10 @@ def accounts_page(ok: Outcome = OK, *, out: Outcome = LOGIN, **overrides: Outcom
     return but(roles(ok, anonymous=out, pupil=out), **overrides)
 
 
-def pupil_page(ok: Outcome = OK, *, others: Outcome = redirect("/go/"), **overrides: Outcome) -> dict[str, Outcome]:
+BACK_TO_CLASS_CODE = redirect("/go/")
+
+
+def pupil_page(ok: Outcome = OK, *, others: Outcome = BACK_TO_CLASS_CODE, **overrides: Outcome) -> dict[str, Outcome]:
     """A step of the pupil survey: the pupil session gets ``ok``; a session that has not
     joined (everyone else) is sent back to the class-code page."""
     return everyone(others, pupil=ok, **overrides)
@@ -217,7 +220,12 @@ ENTRIES: list[Entry] = [
         why="Sign-out asks first on GET; POST signs out.",
     ),
     Entry(
-        ("accounts/inactive/", "accounts/confirm-email/", "accounts/password/reset/done/", "accounts/password/reset/key/done/"),
+        (
+            "accounts/inactive/",
+            "accounts/confirm-email/",
+            "accounts/password/reset/done/",
+            "accounts/password/reset/key/done/",
+        ),
         get=accounts_page(OK, out=OK),
         why="Information pages with nothing personal on them.",
     ),
@@ -403,7 +411,11 @@ ENTRIES: list[Entry] = [
         why="School A's class: its teacher and lead only.",
     ),
     Entry(
-        ("classes/<int:pk>/edit/", "classes/<int:pk>/deliveries/new/", "classes/<int:pk>/deliveries/<int:delivery_pk>/edit/"),
+        (
+            "classes/<int:pk>/edit/",
+            "classes/<int:pk>/deliveries/new/",
+            "classes/<int:pk>/deliveries/<int:delivery_pk>/edit/",
+        ),
         params={"pk": "class_a"},
         get=school_a_object(OK),
         post=school_a_object(OK),
@@ -418,7 +430,11 @@ ENTRIES: list[Entry] = [
     ),
     # ============================ Lesson plans and packs ================================
     Entry(
-        ("lesson-plans/lessons/<int:page_id>.pdf", "lesson-plans/packs/<int:pk>/", "lesson-plans/packs/<int:pk>/download/"),
+        (
+            "lesson-plans/lessons/<int:page_id>.pdf",
+            "lesson-plans/packs/<int:pk>/",
+            "lesson-plans/packs/<int:pk>/download/",
+        ),
         params={"pk": "pack"},
         get=lesson_audience(OK),
         why="Lesson content: the same audience as lesson pages.",
@@ -668,7 +684,12 @@ ENTRIES: list[Entry] = [
         why="Sign-out is POST only.",
     ),
     Entry(
-        ("admin/choose-email-link/", "admin/choose-phone-link/", "admin/choose-anchor-link/", "admin/choose-external-link/"),
+        (
+            "admin/choose-email-link/",
+            "admin/choose-phone-link/",
+            "admin/choose-anchor-link/",
+            "admin/choose-external-link/",
+        ),
         get=wagtail_admin(VRU),
         post=wagtail_admin(VRU, INVALID),
         why="Link choosers for the rich-text editor; an empty form is refused as invalid, never a 500.",
@@ -833,7 +854,10 @@ def _page_entries() -> list[Entry]:
             why="A lesson in the delivery log cannot be deleted, only unpublished; editors cannot delete at all.",
         ),
         Entry(
-            ("admin/pages/<int:page_id>/unpublish/", "admin/pages/<int:page_id>/revisions/<int:revision_id>/unschedule/"),
+            (
+                "admin/pages/<int:page_id>/unpublish/",
+                "admin/pages/<int:page_id>/revisions/<int:revision_id>/unschedule/",
+            ),
             params=lesson,
             get=wagtail_admin(MODERATION),
             post=wagtail_admin(MODERATION, redirect("/admin/pages/*")),
@@ -853,7 +877,11 @@ def _page_entries() -> list[Entry]:
             why="The confirmation shows two page titles to any admin role; only moderators can move.",
         ),
         Entry(
-            ("admin/pages/<int:page_to_move_id>/set_position/", "admin/pages/<int:page_id>/lock/", "admin/pages/<int:page_id>/unlock/"),
+            (
+                "admin/pages/<int:page_to_move_id>/set_position/",
+                "admin/pages/<int:page_id>/lock/",
+                "admin/pages/<int:page_id>/unlock/",
+            ),
             params=lesson,
             get=wagtail_admin(VRU, NOT_ALLOWED),
             post=wagtail_admin(MODERATION, one_of(OK, redirect("/admin/pages/*"), name="ok | back to the page")),
@@ -941,7 +969,13 @@ def _model_viewset(
             get=wagtail_admin(history),
             why=why,
         ),
-        Entry(f"{prefix}edit/<int:pk>/", params=params, get=wagtail_admin(change), post=wagtail_admin(change, edit_post), why=why),
+        Entry(
+            f"{prefix}edit/<int:pk>/",
+            params=params,
+            get=wagtail_admin(change),
+            post=wagtail_admin(change, edit_post),
+            why=why,
+        ),
         Entry(
             (f"{prefix}new/", f"{prefix}copy/<int:pk>/"),
             params=params,
@@ -1023,7 +1057,11 @@ def _admin_entries() -> list[Entry]:
         )
     entries += [
         Entry(
-            ("admin/surveys/instruments/", "admin/surveys/instruments/results/", "admin/surveys/instruments/inspect/<int:pk>/"),
+            (
+                "admin/surveys/instruments/",
+                "admin/surveys/instruments/results/",
+                "admin/surveys/instruments/inspect/<int:pk>/",
+            ),
             params={"pk": "instrument"},
             get=wagtail_admin(VRU),
             why="Instruments: every VRU role may read them.",
@@ -1120,7 +1158,13 @@ def _admin_entries() -> list[Entry]:
             get=wagtail_admin(PLATFORM),
             why="Sites: platform admins.",
         ),
-        Entry("admin/sites/edit/<int:pk>/", params={"pk": "site"}, get=wagtail_admin(PLATFORM), post=wagtail_admin(PLATFORM, INVALID), why="Sites: platform admins."),
+        Entry(
+            "admin/sites/edit/<int:pk>/",
+            params={"pk": "site"},
+            get=wagtail_admin(PLATFORM),
+            post=wagtail_admin(PLATFORM, INVALID),
+            why="Sites: platform admins.",
+        ),
         Entry(
             ("admin/sites/new/", "admin/sites/copy/<int:pk>/"),
             params={"pk": "site"},
@@ -1330,7 +1374,7 @@ def _admin_entries() -> list[Entry]:
         ),
     ]
     # --- Documents and images (media): editors and moderators ---
-    for kind, upload_kind_ok in (("documents", True), ("images", False)):
+    for kind in ("documents", "images"):
         entries += [
             Entry(
                 (f"admin/{kind}/", f"admin/{kind}/results/", f"admin/{kind}/usage/<int:{kind[:-1]}_id>/"),
@@ -1350,14 +1394,21 @@ def _admin_entries() -> list[Entry]:
                 why="An upload with no file is refused.",
             ),
             Entry(
-                (f"admin/{kind}/multiple/<int:{'doc' if kind == 'documents' else 'image'}_id>/",
-                 f"admin/{kind}/multiple/<int:{'doc' if kind == 'documents' else 'image'}_id>/delete/"),
+                (
+                    f"admin/{kind}/multiple/<int:{'doc' if kind == 'documents' else 'image'}_id>/",
+                    f"admin/{kind}/multiple/<int:{'doc' if kind == 'documents' else 'image'}_id>/delete/",
+                ),
                 get=wagtail_admin(VRU, NOT_ALLOWED),
                 post=wagtail_admin(CONTENT),
                 why="POST only: the multiple uploader's edit and delete, editors and moderators.",
             ),
             Entry(
-                (f"admin/{kind}/chooser/", f"admin/{kind}/chooser/results/", f"admin/{kind}/chooser/chosen/<str:pk>/", f"admin/{kind}/chooser/chosen-multiple/"),
+                (
+                    f"admin/{kind}/chooser/",
+                    f"admin/{kind}/chooser/results/",
+                    f"admin/{kind}/chooser/chosen/<str:pk>/",
+                    f"admin/{kind}/chooser/chosen-multiple/",
+                ),
                 params={"pk": kind[:-1]},
                 get=wagtail_admin(VRU),
                 why="Choosers list titles only.",

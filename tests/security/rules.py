@@ -111,7 +111,9 @@ INVALID = one_of(BAD_REQUEST, OK, name="400 | form errors")
 SSO_OFF = one_of(NOT_FOUND, OK, Outcome("401", 401), name="404 | clear page")
 # Wagtail's own front-end login (/_util/login/): sends people to allauth or refuses; it
 # never signs anyone in itself.
-ALLAUTH_ONLY = one_of(LOGIN, FORBIDDEN, NOT_FOUND, NOT_ALLOWED, redirect("/accounts/login/*"), name="to allauth | refused")
+ALLAUTH_ONLY = one_of(
+    LOGIN, FORBIDDEN, NOT_FOUND, NOT_ALLOWED, redirect("/accounts/login/*"), name="to allauth | refused"
+)
 
 
 def roles(default: Outcome | None = None, **by_role: Outcome) -> dict[str, Outcome]:

@@ -86,8 +86,17 @@ def test_outcome_classes_match_only_their_own_answers():
 
 
 def test_a_refused_post_that_writes_is_a_mismatch_even_with_the_right_status():
-    refused = Cell("classes/new/", "teacher_b", "POST", "/classes/new/", FORBIDDEN, Observed(403, writes=("lessons_teachinggroup",)))
-    allowed = Cell("classes/new/", "teacher_a", "POST", "/classes/new/", OK, Observed(200, writes=("lessons_teachinggroup",)))
+    refused = Cell(
+        "classes/new/",
+        "teacher_b",
+        "POST",
+        "/classes/new/",
+        FORBIDDEN,
+        Observed(403, writes=("lessons_teachinggroup",)),
+    )
+    allowed = Cell(
+        "classes/new/", "teacher_a", "POST", "/classes/new/", OK, Observed(200, writes=("lessons_teachinggroup",))
+    )
     assert not refused.ok and allowed.ok
     assert "WROTE lessons_teachinggroup" in format_mismatches([refused, allowed])
 
