@@ -161,6 +161,19 @@ def test_import_upload_is_permission_guarded_and_all_or_nothing(client):
     assert Response.objects.filter(source="paper").count() == 1
 
 
+def test_an_unreadable_upload_is_a_form_error_not_a_server_error(client):
+    """A value over the csv module's 131,072-character limit used to answer 500."""
+    window = SurveyWindowFactory()
+    group = window.group
+    header = "school_urn,group,year_group,wave,participant_code,gender,ethnicity,SAF_01"
+    row = f"{group.school.urn},{group.name},{group.year_group},baseline,,girl,{'y' * 200_000},4"
+    page = _as(client, "VRU officers").post(reverse("surveys_import:index"), {"file": _upload(f"{header}\n{row}\n")})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Nothing was imported" in text and "could not be read: a value is far too long" in text
+    assert not Response.objects.exists()
+
+
 def _upload(text):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
