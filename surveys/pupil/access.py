@@ -132,8 +132,9 @@ def window_for_join_code(raw: str, *, address: str, session_key: str) -> SurveyW
         raise AccessRefused("A class code has 8 letters and numbers. Check the code on the board and try again.")
     window = SurveyWindow.objects.select_related("group__school").filter(join_code=code).first()
     if window is None or not window.is_open():
-        for key, _limit in limits:
-            _record_failure(key)
+        _record_failure(limits[0][0])
+        if _record_failure(limits[1][0]) == JOIN_FAILURES_PER_ADDRESS:
+            logger.warning("An address used up its %s failed class codes in 10 minutes.", JOIN_FAILURES_PER_ADDRESS)
         _note_failure_everywhere()
         raise AccessRefused(JOIN_WRONG)
     return window

@@ -46,10 +46,12 @@ def test_a_hall_of_pupils_mistyping_behind_one_address_keeps_joining(window):
     assert time.monotonic() - started < 120
 
 
-def test_an_address_guessing_at_scale_is_refused_even_the_right_code(window, monkeypatch):
+def test_an_address_guessing_at_scale_is_refused_even_the_right_code(window, monkeypatch, caplog):
     monkeypatch.setattr(access, "JOIN_FAILURES_PER_ADDRESS", 12)
     for _ in range(12):  # a new session for every guess, as a script would
         assert join(wrong_code(window)).status_code == 200
+    assert [r for r in caplog.records if "used up its 12 failed class codes" in r.getMessage()]
+    assert "203.0.113.7" not in caplog.text
     limited = join(window.join_code)
     assert limited.status_code == 429 and b"too many tries" in limited.content
     assert join(window.join_code, address="198.51.100.1").status_code == 302  # another address is unaffected
