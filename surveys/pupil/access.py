@@ -113,7 +113,16 @@ def _record_failure(key: str) -> int:
 
 
 def _over_limit(limits: list[tuple[str, int]]) -> bool:
-    return any(_failures(key) >= limit for key, limit in limits)
+    """Whether any counter has reached its limit (one statement for all of them)."""
+    placeholders = ", ".join(["%s"] * len(limits))
+    found = dict(
+        rows.fetch_all(
+            f"SELECT counter_key, count FROM {connection.ops.quote_name(_COUNTERS)} "  # noqa: S608
+            f"WHERE counter_key IN ({placeholders}) AND expires_at > %s",
+            [*(key for key, _ in limits), _when(timezone.now())],
+        )
+    )
+    return any(found.get(key, 0) >= limit for key, limit in limits)
 
 
 def window_for_join_code(raw: str, *, address: str, session_key: str) -> SurveyWindow:

@@ -172,7 +172,9 @@ def assent(request):
     held = access.held_key(request.session, window_id=window.pk, participant_id=state.participant_id)
     if request.method == "POST":
         if request.POST.get("choice") != "yes":
-            # "No thanks" stores nothing: the session forgets the card and nothing is written.
+            # "No thanks" stores nothing: the session forgets the card (and any response it
+            # started with it earlier) and nothing is written.
+            access.release_key(request.session, window_id=window.pk, participant_id=state.participant_id)
             access.PupilState(window_id=window.pk).store(request.session)
             return redirect("surveys:pupil_no_thanks")
         if not window.is_open():

@@ -336,6 +336,16 @@ def test_the_same_device_carries_on_after_going_back_to_the_class_code(client, w
     assert Response.objects.count() == 1
 
 
+def test_saying_no_thanks_on_coming_back_forgets_the_response_this_device_started(client, window, pupil):
+    join_and_assent(client, window, pupil)
+    client.post("/go/q/1/", {"seq": "1", "q_SAFE_01": "4"})
+    client.post("/go/", {"code": window.join_code})
+    client.post("/go/card/", {"code": pupil.card_code})
+    client.post("/go/start/", {"choice": "no"})
+    assert "pupil_resume" not in client.session
+    assert join_and_assent(client, window, pupil) != str(Response.objects.get().submission_key)
+
+
 def test_after_stopping_the_same_device_starts_afresh_without_the_old_answers(client, window, pupil):
     key = join_and_assent(client, window, pupil)
     client.post("/go/q/1/", {"seq": "1", "q_SAFE_01": "4"})
