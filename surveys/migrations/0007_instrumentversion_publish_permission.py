@@ -11,8 +11,10 @@ def grant(apps, schema_editor):
 
 
 def revoke(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    Permission.objects.filter(content_type__app_label="surveys", codename="publish_instrumentversion").delete()
+    publish = Permission.objects.filter(content_type__app_label="surveys", codename="publish_instrumentversion")
+    Group.permissions.through.objects.filter(permission__in=publish).delete()
 
 
 class Migration(migrations.Migration):
