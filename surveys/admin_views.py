@@ -11,7 +11,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.views.generic import DeleteView, EditView
+from wagtail.admin.views.generic import DeleteView, EditView, InspectView
 from wagtail.admin.widgets import HeaderButton
 
 from . import selectors
@@ -31,6 +31,14 @@ from .services.instruments import (
 )
 
 IMPORT_PERMISSION = "surveys.add_response"
+# Publishing is a moderator's (or officer's) act, like publishing a page: editors draft.
+PUBLISH_PERMISSION = "surveys.publish_instrumentversion"
+
+
+def _publish_button(request, version: InstrumentVersion) -> list[HeaderButton]:
+    if not request.user.has_perm(PUBLISH_PERMISSION):
+        return []
+    return [HeaderButton("Publish…", url=reverse("surveys_admin:publish", args=[version.pk]), icon_name="upload")]
 
 
 class InstrumentVersionForm(WagtailAdminModelForm):
@@ -70,11 +78,20 @@ class InstrumentVersionEditView(EditView):
         buttons.append(
             HeaderButton("Preview as a pupil", url=reverse("surveys_admin:preview", args=[pk]), icon_name="view")
         )
-        buttons.append(HeaderButton("Publish…", url=reverse("surveys_admin:publish", args=[pk]), icon_name="upload"))
+        buttons.extend(_publish_button(self.request, self.object))
         buttons.append(
             HeaderButton("New version…", url=reverse("surveys_admin:new_version", args=[pk]), icon_name="copy")
         )
         return buttons
+
+
+class InstrumentVersionInspectView(InspectView):
+    """The standard inspect view, with the publish action for those who may publish
+    (officers can publish but not edit, so they start here)."""
+
+    @property
+    def header_more_buttons(self):
+        return [*super().header_more_buttons, *_publish_button(self.request, self.object)]
 
 
 class InstrumentVersionDeleteView(DeleteView):
@@ -108,6 +125,14 @@ def _edit_url(version: InstrumentVersion) -> str:
     return reverse("surveys_instrumentversion:edit", args=[version.pk])
 
 
+def _back_url(request, version: InstrumentVersion) -> str:
+    """Where publishing returns to: the edit view, or the inspect view for those who may
+    not edit (officers)."""
+    if request.user.has_perm("surveys.change_instrumentversion"):
+        return _edit_url(version)
+    return reverse("surveys_instrumentversion:inspect", args=[version.pk])
+
+
 def _programme_choices(version: InstrumentVersion) -> list[dict]:
     """Live programmes with whether every year group they teach suits the instrument."""
     from lessons.models import ProgrammePage
@@ -124,8 +149,9 @@ def _programme_choices(version: InstrumentVersion) -> list[dict]:
 def publish(request, pk: int):
     """GET: what publishing would check, with any problems listed, and the programmes the
     version is meant for. POST: publish, checking those programmes and the ones whose
-    classes already use the instrument."""
-    _require(request, "surveys.change_instrumentversion")
+    classes already use the instrument. Moderators and officers only
+    (``PUBLISH_PERMISSION``); editors draft and ask a moderator."""
+    _require(request, PUBLISH_PERMISSION)
     version = get_object_or_404(InstrumentVersion.objects.select_related("instrument"), pk=pk)
     choices = _programme_choices(version)
     if request.method == "POST":
@@ -138,7 +164,7 @@ def publish(request, pk: int):
                 messages.error(request, message)
             return redirect("surveys_admin:publish", pk=pk)
         messages.success(request, f"{version} is published: teachers can now choose it for their classes.")
-        return redirect(_edit_url(version))
+        return redirect(_back_url(request, version))
     return render(
         request,
         "surveys/admin/publish.html",
@@ -148,7 +174,7 @@ def publish(request, pk: int):
             "version": version,
             "problems": publish_problems(version),
             "programmes": choices,
-            "edit_url": _edit_url(version),
+            "edit_url": _back_url(request, version),
         },
     )
 

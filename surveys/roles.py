@@ -2,7 +2,9 @@
 its own permissions here rather than editing that module).
 
 Content editors, moderators and platform admins edit instruments; officers and analysts
-view them; officers and platform admins import paper surveys (``add_response``).
+view them; moderators and officers publish a version (``publish_instrumentversion``, like
+publishing a page: editors draft and a moderator publishes); officers and platform admins
+import paper surveys (``add_response``).
 ``ensure_survey_permissions`` is additive and idempotent: the data migration, seed_demo and
 tests that flush the database call it.
 """
@@ -14,10 +16,12 @@ _INSTRUMENT_MODELS = ("instrument", "instrumentversion", "scale", "item")
 
 SURVEY_GRANTS: dict[str, list[tuple[str, str]]] = {
     "Content editors": [(model, action) for model in _INSTRUMENT_MODELS for action in _EDIT],
-    "Moderators": [(model, action) for model in _INSTRUMENT_MODELS for action in _EDIT],
+    "Moderators": [(model, action) for model in _INSTRUMENT_MODELS for action in _EDIT]
+    + [("instrumentversion", "publish")],
     "Platform admins": [(model, action) for model in _INSTRUMENT_MODELS for action in _EDIT]
     + [("response", "add"), ("surveywindow", "view")],
-    "VRU officers": [(model, "view") for model in _INSTRUMENT_MODELS] + [("response", "add"), ("surveywindow", "view")],
+    "VRU officers": [(model, "view") for model in _INSTRUMENT_MODELS]
+    + [("instrumentversion", "publish"), ("response", "add"), ("surveywindow", "view")],
     "VRU analysts": [(model, "view") for model in _INSTRUMENT_MODELS],
 }
 

@@ -80,6 +80,7 @@ class InstrumentVersionViewSet(ModelViewSet):
     copy_view_enabled = False
     inspect_view_enabled = True
     edit_view_class = admin_views.InstrumentVersionEditView
+    inspect_view_class = admin_views.InstrumentVersionInspectView
     delete_view_class = admin_views.InstrumentVersionDeleteView
     edit_handler = ObjectList(VERSION_PANELS, base_form_class=admin_views.InstrumentVersionForm)
 

@@ -1,11 +1,14 @@
-"""Survey models, split by role: instruments, windows and participants, responses, outbox."""
+"""Survey models, split by role: instruments, windows and participants, responses, outbox,
+access counters."""
 
 from .instruments import Instrument, InstrumentVersion, Item, ResponseScale, Scale
+from .limits import AccessCounter
 from .outbox import OutboxMessage
 from .responses import Answer, PageSave, Response, TalkRequest
 from .windows import CardBatch, Participant, SurveyWindow
 
 __all__ = [
+    "AccessCounter",
     "Answer",
     "CardBatch",
     "Instrument",

@@ -79,6 +79,8 @@ class InstrumentVersion(ClusterableModel):
         constraints = [
             models.UniqueConstraint(fields=["instrument", "number"], name="instrumentversion_unique_number"),
         ]
+        # Publishing is a moderator's (or officer's) act, like publishing a page (surveys/roles.py).
+        permissions = [("publish_instrumentversion", "Can publish an instrument version")]
 
     def __str__(self) -> str:
         return f"{self.instrument.name} v{self.number}"

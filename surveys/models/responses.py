@@ -107,3 +107,6 @@ class TalkRequest(models.Model):
     requested_on = models.DateField(default=timezone.localdate)
     seen_at = models.DateTimeField(null=True, blank=True)
     seen_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    leads_notified = models.BooleanField(
+        default=False, help_text="The school's leads have been e-mailed (one e-mail covers every untold request)."
+    )

@@ -1,29 +1,44 @@
 """How a pupil gets in: join code, then card code (or self-generated code), with limits on
-failed attempts only (decision 7).
+failed attempts only (decision 7), and what a pupil's session remembers.
 
 Only well-formed codes that match nothing count as failures: a mistyped length or a wrong
 check symbol tells an attacker nothing (they can compute check symbols themselves), so a
-9-year-old's typos never lock a class out. Counters live in the default cache, which is
-the database cache, never Redis (decision 1); addresses and session keys are hashed
-before they are used as cache keys.
+9-year-old's typos never lock a class out. The limits, and the arithmetic behind them, are
+in docs/pupil-access.md:
+
+- class codes: per session (one pupil's mistakes stop only that pupil) and a much higher
+  budget per address (a hall of pupils behind a school's one address keeps joining; only
+  an address guessing at scale is refused, right code or not), plus a region-wide alert;
+- card codes: per session, per window and address, and per window from every address.
+
+Counters are rows of ``AccessCounter`` in the database, never Redis (decision 1), counted
+in one atomic statement; addresses and session keys are hashed before they are used.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
 
-from surveys import codes
-from surveys.models import Participant, SurveyWindow
+from surveys import codes, rows
+from surveys.models import AccessCounter, Participant, SurveyWindow
 from surveys.pseudonyms import card_code_hash, pseudonym_key
 
-JOIN_FAILURES_PER_ADDRESS = 20
+JOIN_FAILURES_PER_SESSION = 10
+JOIN_FAILURES_PER_ADDRESS = 200
 CARD_FAILURES_PER_SESSION = 5
+CARD_FAILURES_PER_WINDOW_ADDRESS = 40
+CARD_FAILURES_PER_WINDOW = 60
 FAILURE_WINDOW_SECONDS = 10 * 60
 GLOBAL_JOIN_ALERT = 501
+TALK_ONCE_SECONDS = 12 * 60 * 60
+RESUME_SESSION_KEY = "pupil_resume"
+RESUME_KEYS_KEPT = 4
 
 logger = logging.getLogger(__name__)
 
@@ -56,34 +71,79 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def _counter_key(kind: str, who: str) -> str:
-    return "pupil-fail:" + codes.keyed_hash(pseudonym_key(), kind, who)[:40]
+def _counter_key(kind: str, *who: str) -> str:
+    return codes.keyed_hash(pseudonym_key(), "pupil-fail", kind, *who)[:64]
+
+
+_COUNTERS = AccessCounter._meta.db_table
+_EXPIRES = AccessCounter._meta.get_field("expires_at")
+
+
+def _when(value) -> object:
+    return _EXPIRES.get_db_prep_value(value, connection)
+
+
+def _count(key: str, seconds: int = FAILURE_WINDOW_SECONDS) -> int:
+    """Add one to a counter and return its new value, in one statement; a counter whose
+    period has ended starts again at 1 (fixed periods from the first count)."""
+    now = timezone.now()
+    table = connection.ops.quote_name(_COUNTERS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (counter_key, count, expires_at) VALUES (%s, 1, %s) "  # noqa: S608
+            f"ON CONFLICT (counter_key) DO UPDATE SET "
+            f"count = CASE WHEN {table}.expires_at <= %s THEN 1 ELSE {table}.count + 1 END, "
+            f"expires_at = CASE WHEN {table}.expires_at <= %s THEN excluded.expires_at ELSE {table}.expires_at END "
+            "RETURNING count",
+            [key, _when(now + dt.timedelta(seconds=seconds)), _when(now), _when(now)],
+        )
+        return cursor.fetchone()[0]
 
 
 def _failures(key: str) -> int:
-    return int(cache.get(key, 0) or 0)
+    row = rows.fetch_one(
+        f"SELECT count FROM {connection.ops.quote_name(_COUNTERS)} WHERE counter_key = %s AND expires_at > %s",  # noqa: S608
+        [key, _when(timezone.now())],
+    )
+    return row[0] if row else 0
 
 
-def _record_failure(key: str) -> None:
-    if not cache.add(key, 1, FAILURE_WINDOW_SECONDS):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, FAILURE_WINDOW_SECONDS)
+def _record_failure(key: str) -> int:
+    return _count(key)
 
 
-def window_for_join_code(raw: str, *, address: str) -> SurveyWindow:
-    """The open window for a class code, or ``AccessRefused``. Refused outright once the
-    address has too many failures, so guessing cannot continue behind the limit."""
-    key = _counter_key("join", address)
-    if _failures(key) >= JOIN_FAILURES_PER_ADDRESS:
+def _over_limit(limits: list[tuple[str, int]]) -> bool:
+    """Whether any counter has reached its limit (one statement for all of them)."""
+    placeholders = ", ".join(["%s"] * len(limits))
+    found = dict(
+        rows.fetch_all(
+            f"SELECT counter_key, count FROM {connection.ops.quote_name(_COUNTERS)} "  # noqa: S608
+            f"WHERE counter_key IN ({placeholders}) AND expires_at > %s",
+            [*(key for key, _ in limits), _when(timezone.now())],
+        )
+    )
+    return any(found.get(key, 0) >= limit for key, limit in limits)
+
+
+def window_for_join_code(raw: str, *, address: str, session_key: str) -> SurveyWindow:
+    """The open window for a class code, or ``AccessRefused``. Refused outright (right code
+    or not) once this session, or this address, has used up its failures, so guessing
+    cannot go on behind the limit; the address budget is far above what a hall of pupils
+    mistyping produces, so one pupil's mistakes never lock out a school."""
+    limits = [
+        (_counter_key("join-session", session_key), JOIN_FAILURES_PER_SESSION),
+        (_counter_key("join", address), JOIN_FAILURES_PER_ADDRESS),
+    ]
+    if _over_limit(limits):
         raise AccessRefused(LIMITED_MESSAGE, limited=True)
     code = codes.normalise_join_code(raw)
     if len(code) != codes.JOIN_CODE_LENGTH or any(symbol not in codes.JOIN_ALPHABET for symbol in code):
         raise AccessRefused("A class code has 8 letters and numbers. Check the code on the board and try again.")
     window = SurveyWindow.objects.select_related("group__school").filter(join_code=code).first()
     if window is None or not window.is_open():
-        _record_failure(key)
+        _record_failure(limits[0][0])
+        if _record_failure(limits[1][0]) == JOIN_FAILURES_PER_ADDRESS:
+            logger.warning("An address used up its %s failed class codes in 10 minutes.", JOIN_FAILURES_PER_ADDRESS)
         _note_failure_everywhere()
         raise AccessRefused(JOIN_WRONG)
     return window
@@ -92,17 +152,22 @@ def window_for_join_code(raw: str, *, address: str) -> SurveyWindow:
 def _note_failure_everywhere() -> None:
     """A region-wide count of failed join codes: above 500 in 10 minutes someone is
     guessing from many addresses, so say so once (the log names no code or address)."""
-    key = "pupil-fail:join:all"
-    _record_failure(key)
-    if _failures(key) == GLOBAL_JOIN_ALERT:
+    if _record_failure(_counter_key("join-all")) == GLOBAL_JOIN_ALERT:
         logger.warning("More than %s failed class codes in 10 minutes across all addresses.", GLOBAL_JOIN_ALERT - 1)
 
 
-def participant_for_card(raw: str, *, window: SurveyWindow, session_key: str) -> tuple[Participant, str]:
+def participant_for_card(raw: str, *, window: SurveyWindow, session_key: str, address: str) -> tuple[Participant, str]:
     """The participant for a card code in this window's school and year, with the
-    normalised code; ``AccessRefused`` with a friendly message otherwise."""
-    key = _counter_key("card", session_key)
-    if _failures(key) >= CARD_FAILURES_PER_SESSION:
+    normalised code; ``AccessRefused`` with a friendly message otherwise. Failures count
+    against this session, this window from this address, and this window from anywhere,
+    so neither a new session nor a new address gives a guesser more tries."""
+    window_key = _counter_key("card-window", str(window.pk))
+    limits = [
+        (_counter_key("card", session_key), CARD_FAILURES_PER_SESSION),
+        (_counter_key("card-window-address", str(window.pk), address), CARD_FAILURES_PER_WINDOW_ADDRESS),
+        (window_key, CARD_FAILURES_PER_WINDOW),
+    ]
+    if _over_limit(limits):
         raise AccessRefused(LIMITED_MESSAGE, limited=True)
     try:
         code = codes.validate_card_code(raw)
@@ -115,9 +180,60 @@ def participant_for_card(raw: str, *, window: SurveyWindow, session_key: str) ->
         code_hash=card_code_hash(school_id=school.pk, code=code),
     ).first()
     if participant is None:
-        _record_failure(key)
+        for key, _limit in limits:
+            counted = _record_failure(key)
+        if counted == CARD_FAILURES_PER_WINDOW:  # the last key is the window's: say so once
+            logger.warning("Window %s: %s card codes that match nothing in 10 minutes.", window.pk, counted)
         raise AccessRefused(CARD_UNKNOWN)
     return participant, code
+
+
+# --- What the session remembers beyond the current step ---------------------------------
+
+
+def _resume_slot(window_id: int, participant_id: int) -> str:
+    return f"{window_id}:{participant_id}"
+
+
+def held_key(session, *, window_id: int, participant_id: int) -> str | None:
+    """The submission key this session was given for this window and card, if any: only
+    this session can carry on with that response (``submission.submission_key_for``)."""
+    return (session.get(RESUME_SESSION_KEY) or {}).get(_resume_slot(window_id, participant_id))
+
+
+def hold_key(session, *, window_id: int, participant_id: int, key: str) -> None:
+    """Remember the key across a return to the class-code page (which starts the steps
+    again). A few are kept: one device is one pupil, who rarely needs more than one."""
+    held = dict(session.get(RESUME_SESSION_KEY) or {})
+    held.pop(_resume_slot(window_id, participant_id), None)
+    held[_resume_slot(window_id, participant_id)] = key
+    session[RESUME_SESSION_KEY] = dict(list(held.items())[-RESUME_KEYS_KEPT:])
+
+
+def release_key(session, *, window_id: int | None, participant_id: int | None) -> None:
+    """Forget the key (answers sent, or the pupil stopped): nobody using this device later
+    can open that response again."""
+    held = dict(session.get(RESUME_SESSION_KEY) or {})
+    if window_id and participant_id and held.pop(_resume_slot(window_id, participant_id), None) is not None:
+        if held:
+            session[RESUME_SESSION_KEY] = held
+        else:
+            session.pop(RESUME_SESSION_KEY, None)
+
+
+def _talk_key(session_key: str, window_id: int) -> str:
+    return codes.keyed_hash(pseudonym_key(), "pupil-talk", session_key, str(window_id))[:64]
+
+
+def talk_first_press(*, session_key: str, window_id: int) -> bool:
+    """True the first time this session asks to talk in this window (one atomic count, so
+    40 presses at once make one request); False afterwards."""
+    return _count(_talk_key(session_key, window_id), TALK_ONCE_SECONDS) == 1
+
+
+def talk_press_undo(*, session_key: str, window_id: int) -> None:
+    """The request was refused: let a later press try again."""
+    AccessCounter.objects.filter(counter_key=_talk_key(session_key, window_id)).delete()
 
 
 @dataclass(frozen=True)

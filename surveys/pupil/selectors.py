@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import dataclass
 
 from django.db import connection
 from django.utils.html import escape
@@ -170,12 +171,28 @@ def next_client_seq(response: Response | None) -> int:
     return (highest or 0) + 1
 
 
-def already_sent(window_id: int, participant_id: int | None) -> bool:
+@dataclass(frozen=True)
+class CardUse:
+    """What the start page may say about a card in a window, never its answers: ``sent``,
+    answers were already sent with it; ``started_elsewhere``, a response made with it is
+    unfinished and this device did not start it (another device, or this one before its
+    session ended), so this device will start its own, kept apart."""
+
+    sent: bool = False
+    started_elsewhere: bool = False
+
+
+def card_use(window_id: int, participant_id: int | None, *, own_key: str | None) -> CardUse:
     if participant_id is None:
-        return False
-    return Response.objects.filter(
-        window_id=window_id, participant_id=participant_id, submitted_on__isnull=False
-    ).exists()
+        return CardUse()
+    found = Response.objects.filter(window_id=window_id, participant_id=participant_id).values_list(
+        "submission_key", "submitted_on"
+    )
+    own = str(own_key or "").replace("-", "").lower()
+    return CardUse(
+        sent=any(submitted_on is not None for _, submitted_on in found),
+        started_elsewhere=any(submitted_on is None and key.hex != own for key, submitted_on in found),
+    )
 
 
 MISSING_OPTIONS = (("dk", "Don't know"), ("pns", "Prefer not to say"))

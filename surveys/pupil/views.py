@@ -4,11 +4,13 @@ Thin views over ``surveys.pupil.access`` (getting in), ``surveys.pupil.selectors
 and ``surveys.services.submission`` (writes). Every page works as a plain form post with
 redirect-after-post; static/js/pupil.js enhances the question pages (JSON saves, offline
 queue). The session holds only the window id, the participant id, the submission key and
-the card code (for 'talk to someone').
+the card code (for 'talk to someone'), plus the keys this device was given
+(``access.hold_key``): only the device that started a response can carry on with it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 
@@ -85,7 +87,9 @@ def join(request):
     if request.method == "POST":
         code = request.POST.get("code", "")[:40]
         try:
-            window = access.window_for_join_code(code, address=access.client_address(request))
+            window = access.window_for_join_code(
+                code, address=access.client_address(request), session_key=_session_key(request)
+            )
         except access.AccessRefused as refused:
             status = 429 if refused.limited else 200
             return render(
@@ -95,6 +99,12 @@ def join(request):
         access.PupilState(window_id=window.pk).store(request.session)
         return redirect("surveys:pupil_card")
     return render(request, "surveys/pupil/join.html", _context(None, code=code))
+
+
+def _session_key(request) -> str:
+    if not request.session.session_key:
+        request.session.save()
+    return request.session.session_key
 
 
 def _card_entered(request, window: SurveyWindow):
@@ -112,11 +122,12 @@ def _card_entered(request, window: SurveyWindow):
             element_hashes=hashes.element_hashes,
         )
         return participant, "", "", False, {}
-    if not request.session.session_key:
-        request.session.save()
     try:
         participant, code = access.participant_for_card(
-            request.POST.get("code", "")[:40], window=window, session_key=request.session.session_key
+            request.POST.get("code", "")[:40],
+            window=window,
+            session_key=_session_key(request),
+            address=access.client_address(request),
         )
     except access.AccessRefused as refused:
         return None, "", refused.message, refused.limited, {}
@@ -158,20 +169,30 @@ def assent(request):
     state, window = _state_window(request, need="participant")
     if window is None:
         return redirect("surveys:pupil_join")
+    held = access.held_key(request.session, window_id=window.pk, participant_id=state.participant_id)
     if request.method == "POST":
         if request.POST.get("choice") != "yes":
-            # "No thanks" stores nothing: the session forgets the card and nothing is written.
+            # "No thanks" stores nothing: the session forgets the card (and any response it
+            # started with it earlier) and nothing is written.
+            access.release_key(request.session, window_id=window.pk, participant_id=state.participant_id)
             access.PupilState(window_id=window.pk).store(request.session)
             return redirect("surveys:pupil_no_thanks")
         if not window.is_open():
             return render(request, "surveys/pupil/closed.html", _context(window), status=409)
-        key, _ = submission.submission_key_for(window_id=window.pk, participant_id=state.participant_id)
+        key = str(
+            submission.submission_key_for(window_id=window.pk, participant_id=state.participant_id, held_key=held)
+        )
+        access.hold_key(request.session, window_id=window.pk, participant_id=state.participant_id, key=key)
         access.PupilState(
-            window_id=window.pk, participant_id=state.participant_id, key=str(key), card_code=state.card_code
+            window_id=window.pk, participant_id=state.participant_id, key=key, card_code=state.card_code
         ).store(request.session)
         return redirect("surveys:pupil_page", no=1)
-    sent = selectors.already_sent(window.pk, state.participant_id)
-    return render(request, "surveys/pupil/assent.html", _context(window, already_sent=sent))
+    use = selectors.card_use(window.pk, state.participant_id, own_key=held)
+    return render(
+        request,
+        "surveys/pupil/assent.html",
+        _context(window, already_sent=use.sent, started_elsewhere=use.started_elsewhere),
+    )
 
 
 # --- Questions -----------------------------------------------------------------------
@@ -297,6 +318,7 @@ def save(request):
 def stop(request):
     """Stop: nothing more is stored. The card code stays only so 'talk to someone' works."""
     state = access.PupilState.load(request.session)
+    access.release_key(request.session, window_id=state.window_id, participant_id=state.participant_id)
     access.PupilState(window_id=state.window_id, card_code=state.card_code).store(request.session)
     return redirect("surveys:pupil_stopped")
 
@@ -326,6 +348,7 @@ def thanks(request):
         # The answers are in: the session forgets the participant and the submission key,
         # keeping only the window (for this page's signposting) and the card code (for
         # "talk to someone"). Nobody using this device later can reach the survey again.
+        access.release_key(request.session, window_id=window.pk, participant_id=state.participant_id)
         access.PupilState(window_id=window.pk, card_code=state.card_code).store(request.session)
     return render(request, "surveys/pupil/thanks.html", _context(window))
 
@@ -333,11 +356,30 @@ def thanks(request):
 @pupil_view
 @require_POST
 def talk(request):
+    """One request per device and window: pressing again (or 40 times at once) shows the
+    same 'we've let them know' page without asking again. Refused kindly once the window
+    has closed, or when the window has had more requests without a card than pupils."""
     state, window = _state_window(request)
     if window is None:
         return redirect("surveys:pupil_join")
+    if not window.is_open():
+        return render(request, "surveys/pupil/talk_closed.html", _context(window), status=409)
+    session_key = _session_key(request)
+    if not access.talk_first_press(session_key=session_key, window_id=window.pk):
+        return redirect("surveys:pupil_talk_sent")
     code = state.card_code if window.linkage == SurveyWindow.Linkage.CARDS else ""
-    submission.talk_request_create(window_id=window.pk, school_id=window.group.school_id, card_code=code)
+    try:
+        submission.talk_request_create(window_id=window.pk, school_id=window.group.school_id, card_code=code)
+    except submission.TalkClosed:
+        access.talk_press_undo(session_key=session_key, window_id=window.pk)
+        return render(request, "surveys/pupil/talk_closed.html", _context(window), status=409)
+    except submission.TalkLimited:
+        access.talk_press_undo(session_key=session_key, window_id=window.pk)
+        return render(request, "surveys/pupil/talk_not_sent.html", _context(window), status=429)
+    except Exception:
+        with contextlib.suppress(DatabaseError):
+            access.talk_press_undo(session_key=session_key, window_id=window.pk)
+        raise
     return redirect("surveys:pupil_talk_sent")
 
 

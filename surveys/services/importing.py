@@ -126,36 +126,47 @@ class _Context:
         return self.items[version_id]
 
 
+UNREADABLE = (
+    "This row could not be read: a value is far too long, or the file has a stray character in it. "
+    "Check the row, then save the file again as CSV UTF-8."
+)
+
+
 def _parse(text: str, context: _Context) -> tuple[list[_Row], list[Problem]]:
+    """Rows and problems. A row the csv module cannot read (a value over its 131,072
+    character limit, a NUL byte) ends the reading with a problem on that row, never a 500."""
     reader = csv.reader(io.StringIO(text))
-    header = [column.strip() for column in next(reader, [])]
     problems: list[Problem] = []
-    missing = [column for column in FIXED_COLUMNS if column not in header]
-    if missing:
-        return [], [Problem(1, column, "This column is missing from the header.") for column in missing]
-    if len(set(header)) != len(header):
-        return [], [Problem(1, "", "A column name appears twice in the header.")]
-    item_columns = [column for column in header if column not in FIXED_COLUMNS]
     rows: list[_Row] = []
-    seen_keys: dict[uuid.UUID, int] = {}
-    for number, values in enumerate(reader, start=2):
-        if not any(value.strip() for value in values):
-            continue
-        if len(values) != len(header):
-            problems.append(Problem(number, "", f"Expected {len(header)} values but found {len(values)}."))
-            continue
-        record = {column: value.strip() for column, value in zip(header, values, strict=True)}
-        before = len(problems)
-        row = _parse_row(number, record, item_columns, context, problems)
-        if row is None or len(problems) > before:
-            continue
-        if row.key in seen_keys:
-            problems.append(
-                Problem(number, "participant_code", f"The same pupil already appears in row {seen_keys[row.key]}.")
-            )
-            continue
-        seen_keys[row.key] = number
-        rows.append(row)
+    try:
+        header = [column.strip() for column in next(reader, [])]
+        missing = [column for column in FIXED_COLUMNS if column not in header]
+        if missing:
+            return [], [Problem(1, column, "This column is missing from the header.") for column in missing]
+        if len(set(header)) != len(header):
+            return [], [Problem(1, "", "A column name appears twice in the header.")]
+        item_columns = [column for column in header if column not in FIXED_COLUMNS]
+        seen_keys: dict[uuid.UUID, int] = {}
+        for number, values in enumerate(reader, start=2):
+            if not any(value.strip() for value in values):
+                continue
+            if len(values) != len(header):
+                problems.append(Problem(number, "", f"Expected {len(header)} values but found {len(values)}."))
+                continue
+            record = {column: value.strip() for column, value in zip(header, values, strict=True)}
+            before = len(problems)
+            row = _parse_row(number, record, item_columns, context, problems)
+            if row is None or len(problems) > before:
+                continue
+            if row.key in seen_keys:
+                problems.append(
+                    Problem(number, "participant_code", f"The same pupil already appears in row {seen_keys[row.key]}.")
+                )
+                continue
+            seen_keys[row.key] = number
+            rows.append(row)
+    except csv.Error:
+        problems.append(Problem(max(reader.line_num, 1), "", UNREADABLE))
     return rows, problems
 
 

@@ -19,10 +19,9 @@ from django.db.models import F, Max, Q
 from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 
-from ..models import Answer, OutboxMessage, PageSave, Participant, Response, SurveyWindow, TalkRequest
+from ..models import AccessCounter, Answer, OutboxMessage, PageSave, Participant, Response, SurveyWindow, TalkRequest
 
 TALK_REQUEST_DAYS = 90
-OUTBOX_PROCESSED_DAYS = 30
 OUTBOX_DEAD_LETTER_DAYS = 90
 
 
@@ -34,8 +33,8 @@ class PurgeResult:
     unlinked_responses: int = 0
     participants: int = 0
     talk_requests: int = 0
-    outbox_processed: int = 0
     outbox_dead_lettered: int = 0
+    access_counters: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -89,9 +88,11 @@ def pupil_data_purge(*, today: dt.date | None = None) -> PurgeResult:
       answers and demographics but lose their participant first, so waves can no longer be
       linked and nothing else changes.
     - "Talk to someone" requests ``TALK_REQUEST_DAYS`` (90) days after ``requested_on``.
-    - Outbox messages ``OUTBOX_PROCESSED_DAYS`` (30) days after ``processed_at``;
-      dead-lettered ones are left for a person to look at, and deleted
-      ``OUTBOX_DEAD_LETTER_DAYS`` (90) days after ``failed_at`` at the latest.
+    - Outbox messages are deleted by their consumer as soon as their work is done
+      (``surveys.services.outbox``); dead-lettered ones are left for a person to look at,
+      and deleted ``OUTBOX_DEAD_LETTER_DAYS`` (90) days after ``failed_on`` at the latest.
+    - Counters of failed code attempts (``AccessCounter``: keyed hashes of a session, an
+      address or a window) once their period has ended.
 
     Survey windows, instruments and classes are not pupil data and stay; so will aggregates
     (not stored yet): they hold no linkage and identify no pupil. Deletes run children first
@@ -133,11 +134,10 @@ def pupil_data_purge(*, today: dt.date | None = None) -> PurgeResult:
         Q(seen_at__isnull=False, requested_on__lte=talk_cutoff) | Q(requested_on__lte=unseen_cutoff)
     ).delete()
 
-    # 4. Outbox: processed after 30 days, dead-lettered after 90 at the latest.
-    processed_cutoff = today - dt.timedelta(days=OUTBOX_PROCESSED_DAYS)
-    result.outbox_processed, _ = OutboxMessage.objects.filter(processed_at__date__lte=processed_cutoff).delete()
+    # 4. Outbox: done messages are already gone; dead-lettered ones after 90 days at the latest.
     dead_letter_cutoff = today - dt.timedelta(days=OUTBOX_DEAD_LETTER_DAYS)
-    result.outbox_dead_lettered, _ = OutboxMessage.objects.filter(
-        processed_at__isnull=True, failed_at__date__lte=dead_letter_cutoff
-    ).delete()
+    result.outbox_dead_lettered, _ = OutboxMessage.objects.filter(failed_on__lte=dead_letter_cutoff).delete()
+
+    # 5. Counters of failed code attempts whose period has ended.
+    result.access_counters, _ = AccessCounter.objects.filter(expires_at__lte=timezone.now()).delete()
     return result

@@ -22,19 +22,21 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from lessons.models import TeachingGroup
 from surveys import rows
 from surveys import scales as response_scales
 from surveys.models import (
     Answer,
     InstrumentVersion,
-    OutboxMessage,
     PageSave,
     Participant,
     Response,
@@ -47,7 +49,10 @@ from surveys.selectors import (
     survey_pages_for_version_id,
     version_marker,
 )
-from surveys.services.windows import quota_room
+from surveys.services.outbox import outbox_message_create
+from surveys.services.windows import quota_room, window_quota
+
+logger = logging.getLogger(__name__)
 
 MAX_CLIENT_SEQ = 2**31 - 1
 MISSING_CODES = {"dk": Answer.Missing.DONT_KNOW, "pns": Answer.Missing.PREFER_NOT, "skip": Answer.Missing.SKIPPED}
@@ -392,7 +397,7 @@ def page_save(
         if response.status == Response.Status.IN_PROGRESS:
             response.status = _counted_or_over_quota(window)
         response.save(update_fields=["submitted_on", "final_hash", "status"])
-        OutboxMessage.objects.create(
+        outbox_message_create(
             kind="response_completed",
             payload={
                 "response_id": response.pk,
@@ -407,16 +412,30 @@ def page_save(
 # --- Small writes around the survey --------------------------------------------------
 
 
-def submission_key_for(*, window_id: int, participant_id: int) -> tuple[uuid.UUID, bool]:
-    """The key a pupil starts with after assent: the key of their unfinished response if
-    they come back (another device, a lost session), otherwise a new one. The flag says
-    this card already sent answers in this window (a second response will be a conflict)."""
-    responses = Response.objects.filter(window_id=window_id, participant_id=participant_id)
-    unfinished = responses.filter(status=Response.Status.IN_PROGRESS).first()
-    if unfinished is not None:
-        return unfinished.submission_key, False
-    already = responses.filter(submitted_on__isnull=False).exists()
-    return uuid.uuid4(), already
+def submission_key_for(*, window_id: int, participant_id: int, held_key: str | None) -> uuid.UUID:
+    """The key a pupil starts (or carries on) with after assent.
+
+    Only the device that started a response can carry on with it. ``held_key`` is the key
+    this session was given earlier for the same window and card (``surveys.pupil.access``
+    keeps it); it is used again while its response is unfinished or not saved yet. Every
+    other case gets a new random key, even when this card has an unfinished response made
+    on another device: that response's key is never handed to another session, and the
+    new key's first save is kept apart as a conflict (``_create_response``). So a second
+    device with the same card code, or the same self-generated code, never sees or changes
+    the first one's answers; the card code alone never opens a response."""
+    if held_key:
+        try:
+            key = uuid.UUID(str(held_key))
+        except ValueError:
+            return uuid.uuid4()
+        held = (
+            Response.objects.filter(submission_key=key)
+            .values_list("window_id", "participant_id", "submitted_on")
+            .first()
+        )
+        if held is None or (held[0] == window_id and held[1] == participant_id and held[2] is None):
+            return key
+    return uuid.uuid4()
 
 
 @transaction.atomic
@@ -436,22 +455,59 @@ def sgic_participant_get_or_create(*, school_id: int, academic_year: int, code_h
     return participant
 
 
+class TalkClosed(SubmissionError):
+    status = 409
+    code = "closed"
+
+
+class TalkLimited(SubmissionError):
+    status = 429
+    code = "limited"
+
+
+# Requests are e-mailed to the leads a minute after the first of a burst, so presses made
+# close together (a class finishing at once) arrive as one e-mail.
+TALK_EMAIL_DELAY = datetime.timedelta(seconds=60)
+_TALK_LOCK = 4020  # first key of PostgreSQL's two-key advisory locks: "a window's talk requests"
+
+
+def talk_requests_allowed_per_day(class_size: int) -> int:
+    """Requests without a card code one window accepts in a day: one for every pupil the
+    window can count (``window_quota``). Each device asks at most once (the pupil views);
+    this bounds someone who keeps starting new sessions with only the class code."""
+    return window_quota(class_size)
+
+
 @transaction.atomic
 def talk_request_create(*, window_id: int, school_id: int, card_code: str, today=None) -> TalkRequest:
     """'I'd like to talk to someone': the card code only, never answers. Pressing twice the
-    same day makes one request; with a self-generated code there is no code to give. A new
-    request tells the school's leads by e-mail, through the outbox (decision 1: a pupil's
-    request never depends on the broker)."""
+    same day with a card makes one request; with a self-generated code (or before a card
+    was entered) there is no code to give, and the window takes at most
+    ``talk_requests_allowed_per_day`` such requests a day (``TalkLimited``). Refused once the
+    window has closed (``TalkClosed``). A new request tells the school's leads by e-mail
+    through the outbox (decision 1: a pupil's request never depends on the broker), a
+    minute later, in one e-mail with the other requests made meanwhile."""
     today = today or timezone.localdate()
+    window = _lock_window(window_id)
+    if not window.is_open():
+        raise TalkClosed("This survey has closed, so we can't send your message from here.")
     if card_code:
         request, created = TalkRequest.objects.get_or_create(
             school_id=school_id, window_id=window_id, card_code=card_code, requested_on=today
         )
     else:
-        request, created = (
-            TalkRequest.objects.create(school_id=school_id, window_id=window_id, card_code="", requested_on=today),
-            True,
-        )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # count and insert take turns per window
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_TALK_LOCK, window_id])
+        class_size = TeachingGroup.objects.filter(pk=window.group_id).values_list("pupil_count", flat=True).get()
+        made = TalkRequest.objects.filter(window_id=window_id, card_code="", requested_on=today).count()
+        if made >= talk_requests_allowed_per_day(class_size):
+            logger.warning("Window %s has had %s talk requests without a card today; refusing more.", window_id, made)
+            raise TalkLimited("We couldn't send your message just now.")
+        request = TalkRequest.objects.create(school_id=school_id, window_id=window_id, card_code="", requested_on=today)
+        created = True
     if created:
-        OutboxMessage.objects.create(kind="talk_requested", payload={"talk_request_id": request.pk})
+        delay = None if getattr(settings, "UPSTREAM_OUTBOX_RELAY_ON_COMMIT", False) else TALK_EMAIL_DELAY
+        # The embedded default relays right after commit and has no beat to relay later.
+        outbox_message_create(kind="talk_requested", payload={"school_id": school_id}, delay=delay)
     return request

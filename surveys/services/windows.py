@@ -167,21 +167,47 @@ def window_close(*, actor: User, window: SurveyWindow) -> SurveyWindow:
     return locked
 
 
-def talk_request_notify(*, talk_request_id: int) -> int:
-    """E-mail every approved lead of the school that a pupil asked to talk to someone, with
-    a link to the list; the card code is only on that page, never in an inbox. Returns how
-    many e-mails were sent (none if the request has since been withdrawn)."""
+def response_completed_consume(payload: dict) -> None:
+    """Outbox consumer for ``response_completed``: drop the window's cached figures so
+    anything showing them recounts. Harmless to repeat."""
+    forget_window_figures([payload["window_id"]])
+
+
+def talk_requested_consume(payload: dict) -> None:
+    """Outbox consumer for ``talk_requested``: one e-mail per lead for every request of the
+    school not yet told (see ``talk_requests_notify``)."""
+    talk_requests_notify(school_id=payload["school_id"])
+
+
+@transaction.atomic
+def talk_requests_notify(*, school_id: int) -> int:
+    """E-mail every approved lead of the school that pupils asked to talk to someone: one
+    e-mail for all the school's requests not yet told, however many presses made them, with
+    a link to the list; the card codes are only on that page, never in an inbox. Returns
+    how many e-mails were sent (none when an earlier message already told them, or the
+    requests have since been withdrawn).
+
+    The e-mails are sent here, inside the transaction that marks the requests as told, so
+    an SMTP failure leaves them untold and the outbox tries again (a lead may then get the
+    same e-mail twice, never none)."""
     from accounts.tasks import send_templated_email
 
-    talk_request = TalkRequest.objects.select_related("school", "window__group").filter(pk=talk_request_id).first()
-    if talk_request is None:
+    untold = list(
+        TalkRequest.objects.select_for_update()
+        .filter(school_id=school_id, leads_notified=False)
+        .select_related("school", "window__group")
+        .order_by("pk")
+    )
+    if not untold:
         return 0
-    school = talk_request.school
+    school = untold[0].school
     leads = account_selectors.school_lead_emails(school)
     url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("surveys:talk_requests")
-    context = {"school": school.name, "group": talk_request.window.group.name, "url": url}
+    groups = sorted({talk_request.window.group.name for talk_request in untold})
+    context = {"school": school.name, "count": len(untold), "groups": groups, "group": ", ".join(groups), "url": url}
     for email in leads:
-        send_templated_email.delay("surveys/email/talk_requested", email, context)
+        send_templated_email(template="surveys/email/talk_requested", to=email, context=context)  # now, not queued
+    TalkRequest.objects.filter(pk__in=[talk_request.pk for talk_request in untold]).update(leads_notified=True)
     return len(leads)
 
 

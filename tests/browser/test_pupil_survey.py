@@ -327,3 +327,65 @@ def test_answers_kept_offline_are_sent_when_the_survey_is_reopened_after_closing
     assert Answer.objects.get(item__code="SAFE_01").value == 2
     assert pending(reopened) == []
     context.close()
+
+
+def test_a_second_device_with_the_same_card_code_sees_none_of_the_first_pupils_answers(browser, live_server, survey):
+    """Issue 7: a card code can be seen over a shoulder. Pupil Y typing pupil X's code on
+    another device must not see or change X's unfinished answers; Y's are kept apart."""
+    window, pupil = survey
+    context_x, device_x = new_page(browser, live_server)
+    context_y, device_y = new_page(browser, live_server)
+    join(device_x, window, pupil)
+    answer(device_x, "I feel safe at school.", "Agree")
+    answer(device_x, "I feel safe on the way home.", "Don't know")
+    device_x.get_by_role("button", name="Next").click()
+    device_x.wait_for_url("**/go/q/2/")
+    key_x = Response.objects.get().submission_key
+
+    device_y.goto(device_y.base + "/go/")
+    device_y.get_by_label("Type the class code from the board").fill(window.join_code)
+    device_y.get_by_role("button", name="Next").click()
+    device_y.get_by_label("Type the code on your card").fill(pupil.card_code)
+    device_y.get_by_role("button", name="Next").click()
+    expect(device_y.get_by_role("status")).to_contain_text("Someone has already started this survey with this card")
+    assert serious_violations(device_y) == []
+    device_y.get_by_role("button", name="Yes, I'll take part").click()
+    device_y.wait_for_url("**/go/q/1/")
+    assert device_y.locator("input[type=radio]:checked").count() == 0
+    assert str(key_x) not in device_y.content()
+    answer(device_y, "I feel safe at school.", "Strongly disagree")
+    device_y.get_by_role("button", name="Next").click()
+    device_y.wait_for_url("**/go/q/2/")
+
+    first = Response.objects.get(submission_key=key_x)
+    second = Response.objects.exclude(submission_key=key_x).get()
+    stored_x = {a.item.code: (a.value, a.missing) for a in first.answers.select_related("item")}
+    assert stored_x == {"SAFE_01": (4, ""), "SAFE_02": (None, "dk"), "SAFE_03": (None, "skip")}
+    assert first.status == Response.Status.IN_PROGRESS
+    assert second.status == Response.Status.CONFLICT and second.participant_id == first.participant_id
+    assert second.answers.get(item__code="SAFE_01").value == 1
+    # X goes back and still sees exactly their own answers.
+    device_x.get_by_role("link", name="Back to page 1").click()
+    device_x.wait_for_url("**/go/q/1/")
+    checked = device_x.locator("input[type=radio]:checked")
+    ticked = checked.evaluate_all("els => els.map(e => e.name + '=' + e.value)")
+    assert sorted(ticked) == ["q_SAFE_01=4", "q_SAFE_02=dk"]
+    context_x.close()
+    context_y.close()
+
+
+def test_asking_to_talk_after_the_survey_closed_gets_a_kind_accessible_page(browser, live_server, survey):
+    from surveys.models import SurveyWindow, TalkRequest
+
+    window, pupil = survey
+    context, page = new_page(browser, live_server, viewport={"width": 320, "height": 640})
+    join(page, window, pupil)
+    page.get_by_role("button", name="Stop the survey").click()
+    page.wait_for_url("**/go/stopped/")
+    SurveyWindow.objects.filter(pk=window.pk).update(closed_at=window.opens_at)
+    page.get_by_role("button", name="I'd like to talk to someone").click()
+    expect(page.get_by_role("heading", name="Please tell an adult")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("0800 1111")
+    assert serious_violations(page) == [] and fits_width(page)
+    assert not TalkRequest.objects.exists()
+    context.close()

@@ -119,7 +119,7 @@ def test_a_new_version_made_in_the_admin_is_numbered_automatically(client):
 
 def test_publish_view_lists_refusals_and_publishes_when_fine(client):
     pending = make_version(status="draft", licence=Instrument.Licence.PERMISSION_PENDING)
-    _as(client, "Content editors")
+    _as(client, "Moderators")
     page = client.get(reverse("surveys_admin:publish", args=[pending.pk]))
     assert b"licence is still pending" in page.content
     client.post(reverse("surveys_admin:publish", args=[pending.pk]))
@@ -130,6 +130,36 @@ def test_publish_view_lists_refusals_and_publishes_when_fine(client):
     client.post(reverse("surveys_admin:publish", args=[fine.pk]))
     fine.refresh_from_db()
     assert fine.status == InstrumentVersion.Status.PUBLISHED
+
+
+def test_editors_draft_but_cannot_publish_a_version(client):
+    """Issue 7: editors could publish a survey instrument version with no moderator."""
+    version = make_version(status="draft")
+    url = reverse("surveys_admin:publish", args=[version.pk])
+    _as(client, "Content editors")
+    edit = client.get(reverse("surveys_instrumentversion:edit", args=[version.pk]))
+    assert edit.status_code == 200 and url not in edit.content.decode()
+    # Wagtail answers a refused admin view with a redirect to the dashboard and a message.
+    for refused in (client.get(url), client.post(url)):
+        assert refused.status_code in (302, 403) and refused.get("Location", "/admin/") == "/admin/"
+    version.refresh_from_db()
+    assert version.status == InstrumentVersion.Status.DRAFT and version.published_at is None
+
+
+def test_moderators_and_officers_publish_like_a_page(client):
+    for group in ("Moderators", "VRU officers"):
+        version = make_version(status="draft")
+        _as(client, group)
+        url = reverse("surveys_admin:publish", args=[version.pk])
+        start = "edit" if group == "Moderators" else "inspect"
+        start_page = client.get(reverse(f"surveys_instrumentversion:{start}", args=[version.pk]))
+        assert url in start_page.content.decode(), group  # the publish button is where they start
+        done = client.post(url)
+        assert done.status_code == 302 and done["Location"] == reverse(
+            f"surveys_instrumentversion:{start}", args=[version.pk]
+        )
+        version.refresh_from_db()
+        assert version.status == InstrumentVersion.Status.PUBLISHED, group
 
 
 def test_preview_shows_every_question_as_a_pupil_sees_it_with_missing_options(client):
@@ -159,6 +189,19 @@ def test_import_upload_is_permission_guarded_and_all_or_nothing(client):
     good = client.post(url, {"file": _upload(f"{header}\n{row}4\n")})
     assert b"Imported 1 new responses" in good.content
     assert Response.objects.filter(source="paper").count() == 1
+
+
+def test_an_unreadable_upload_is_a_form_error_not_a_server_error(client):
+    """A value over the csv module's 131,072-character limit used to answer 500."""
+    window = SurveyWindowFactory()
+    group = window.group
+    header = "school_urn,group,year_group,wave,participant_code,gender,ethnicity,SAF_01"
+    row = f"{group.school.urn},{group.name},{group.year_group},baseline,,girl,{'y' * 200_000},4"
+    page = _as(client, "VRU officers").post(reverse("surveys_import:index"), {"file": _upload(f"{header}\n{row}\n")})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Nothing was imported" in text and "could not be read: a value is far too long" in text
+    assert not Response.objects.exists()
 
 
 def _upload(text):
@@ -204,7 +247,7 @@ def test_publishing_for_a_chosen_programme_outside_the_ages_is_refused(client):
     version = make_version(status="draft", min_age=11, max_age=16)
     programme = programme_page(year_from=4, year_to=6)
     programme.save_revision().publish()
-    _as(client, "Content editors")
+    _as(client, "Moderators")
     page = client.get(reverse("surveys_admin:publish", args=[version.pk]))
     assert b"outside the ages" in page.content
     response = client.post(

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from surveys.models import Answer, OutboxMessage, Response
 from surveys.services import cards as card_services
-from surveys.services.importing import ImportRefused, responses_import
+from surveys.services.importing import UNREADABLE, ImportRefused, responses_import
 from tests.surveys.factories import SurveyWindowFactory
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +155,18 @@ def test_hostile_files_never_crash_and_a_refused_file_writes_nothing(setup, cell
         assert Response.objects.count() == before  # all or nothing
     else:  # blank and in-range cells make a valid file, which is fine
         assert Response.objects.count() >= before
+
+
+def test_a_value_over_the_csv_field_limit_is_a_problem_on_its_row_not_a_server_error(setup):
+    """The csv module refuses a value over 131,072 characters; that used to be a 500."""
+    window, card_codes = setup
+    cell = "x" * 131_073
+    rows = _good_rows(card_codes)
+    text = (
+        _csv(window, rows[:1])
+        + f"{window.group.school.urn},{window.group.name},{window.group.year_group},baseline,,,,{cell},1,1,1\n"
+    )
+    with pytest.raises(ImportRefused) as refused:
+        responses_import(text=text)
+    assert [(p.row, p.reason) for p in refused.value.problems] == [(3, UNREADABLE)]
+    assert not Response.objects.exists() and not OutboxMessage.objects.exists()

@@ -127,3 +127,23 @@ def test_racing_sends_never_count_more_than_the_quota():
         thread.join(60)
     assert errors == []
     assert window_counts(window) == {"completed": 11, "started": 0, "conflicts": 0, "over_quota": 13}
+
+
+@pytest.mark.django_db
+def test_a_second_device_with_the_same_card_is_never_counted_and_takes_no_quota():
+    window = PupilSurveyWindowFactory(group__pupil_count=1)  # quota 2
+    pupil, classmate = make_pupil(window), make_pupil(window)
+    for _device in range(2):  # the same card on two devices, both sending
+        key = submission.submission_key_for(window_id=window.pk, participant_id=pupil.pk, held_key=None)
+        submission.page_save(
+            window_id=window.pk,
+            participant_id=pupil.pk,
+            submission_key=key,
+            page_no=3,
+            client_seq=1,
+            answers=FINAL_PAGE,
+            final=True,
+        )
+    assert window_counts(window) == {"completed": 1, "started": 0, "conflicts": 1, "over_quota": 0}
+    assert send(window, classmate).conflict is False  # the classmate still fits in the quota
+    assert window_counts(window)["completed"] == 2

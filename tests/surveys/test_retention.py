@@ -13,7 +13,16 @@ from django.core.management import call_command
 from django.utils import timezone
 from freezegun import freeze_time
 
-from surveys.models import Answer, OutboxMessage, PageSave, Participant, Response, SurveyWindow, TalkRequest
+from surveys.models import (
+    AccessCounter,
+    Answer,
+    OutboxMessage,
+    PageSave,
+    Participant,
+    Response,
+    SurveyWindow,
+    TalkRequest,
+)
 from surveys.services.retention import months_before, pupil_data_purge
 from surveys.tasks import purge_pupil_data
 from tests.surveys.factories import SurveyWindowFactory, TeachingGroupFactory, make_pupil, make_response
@@ -159,27 +168,33 @@ def test_a_talk_request_nobody_followed_up_stays_until_the_linkage_limit():
     assert list(TalkRequest.objects.values_list("pk", flat=True)) == [kept.pk]
 
 
-def test_processed_outbox_messages_go_after_30_days_dead_letters_after_90_pending_stay():
+def test_dead_lettered_outbox_messages_go_after_90_days_pending_ones_stay():
+    """Done messages are deleted by their consumer at once (tests/surveys/test_outbox.py);
+    what the purge still meets are dead letters, which keep only their day."""
     today = dt.date(2026, 11, 21)
 
     def message(**fields):
-        return OutboxMessage.objects.create(
-            kind="response_completed", created_at=at(today - dt.timedelta(400)), **fields
-        )
+        return OutboxMessage.objects.create(kind="response_completed", **fields)
 
-    message(processed_at=at(today - dt.timedelta(30)))
-    message(processed_at=at(today - dt.timedelta(31)))
-    message(failed_at=at(today - dt.timedelta(90)), attempts=5)
+    message(failed_on=today - dt.timedelta(90), attempts=5)
+    message(failed_on=today - dt.timedelta(200), attempts=5)
     kept = [
-        message(processed_at=at(today - dt.timedelta(29))),
-        message(failed_at=at(today - dt.timedelta(89)), attempts=5),  # still waiting for a person
+        message(failed_on=today - dt.timedelta(89), attempts=5),  # still waiting for a person
         message(available_at=at(today - dt.timedelta(400)), attempts=3),  # never relayed: not ours to drop
     ]
 
     result = pupil_data_purge(today=today)
 
-    assert (result.outbox_processed, result.outbox_dead_lettered) == (2, 1)
+    assert result.outbox_dead_lettered == 2
     assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {m.pk for m in kept}
+
+
+def test_expired_counters_of_failed_code_attempts_go():
+    now = timezone.now()
+    AccessCounter.objects.create(counter_key="a" * 64, count=3, expires_at=now - dt.timedelta(seconds=1))
+    live = AccessCounter.objects.create(counter_key="b" * 64, count=3, expires_at=now + dt.timedelta(minutes=5))
+    assert pupil_data_purge().access_counters == 1
+    assert list(AccessCounter.objects.values_list("pk", flat=True)) == [live.pk]
 
 
 def _something_of_every_kind(today: dt.date) -> None:
@@ -197,8 +212,8 @@ def _something_of_every_kind(today: dt.date) -> None:
         requested_on=today - dt.timedelta(100),
         seen_at=at(today - dt.timedelta(99)),
     )
-    OutboxMessage.objects.create(kind="response_completed", processed_at=at(today - dt.timedelta(40)))
-    OutboxMessage.objects.create(kind="response_completed", failed_at=at(today - dt.timedelta(100)), attempts=5)
+    OutboxMessage.objects.create(kind="response_completed", failed_on=today - dt.timedelta(100), attempts=5)
+    AccessCounter.objects.create(counter_key="c" * 64, count=1, expires_at=at(today - dt.timedelta(1)))
 
 
 def test_purge_twice_is_a_no_op_the_second_time():
@@ -216,8 +231,8 @@ def test_purge_twice_is_a_no_op_the_second_time():
         "unlinked_responses": 1,
         "participants": 1,
         "talk_requests": 1,
-        "outbox_processed": 1,
         "outbox_dead_lettered": 1,
+        "access_counters": 1,
     }
     assert set(second.values()) == {0}
     assert Response.objects.get().participant_id is None

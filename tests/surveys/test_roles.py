@@ -43,3 +43,13 @@ def test_granting_is_idempotent(reference_data):
     before = _codenames("Moderators")
     ensure_survey_permissions()
     assert _codenames("Moderators") == before
+
+
+def test_only_moderators_and_officers_publish_instrument_versions(reference_data):
+    ensure_survey_permissions()
+    publishers = {
+        name
+        for name in ("Content editors", "Moderators", "Platform admins", "VRU officers", "VRU analysts")
+        if "publish_instrumentversion" in _codenames(name)
+    }
+    assert publishers == {"Moderators", "VRU officers"}

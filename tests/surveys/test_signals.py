@@ -9,10 +9,8 @@ from surveys.models import OutboxMessage
 @pytest.mark.django_db(transaction=True)
 @override_settings(UPSTREAM_OUTBOX_RELAY_ON_COMMIT=True, CELERY_TASK_ALWAYS_EAGER=True)
 def test_embedded_default_relays_a_new_outbox_row_after_commit(reference_data):
-    message = OutboxMessage.objects.create(kind="response_completed", payload={"window_id": 999})
-    message.refresh_from_db()
-    assert message.processed_at is not None
-    assert message.attempts == 1
+    OutboxMessage.objects.create(kind="response_completed", payload={"window_id": 999})
+    assert not OutboxMessage.objects.exists()  # its work is done, so the row is gone
 
 
 @pytest.mark.django_db(transaction=True)
@@ -20,4 +18,4 @@ def test_embedded_default_relays_a_new_outbox_row_after_commit(reference_data):
 def test_without_the_setting_outbox_rows_wait_for_the_relay(reference_data):
     message = OutboxMessage.objects.create(kind="response_completed", payload={"window_id": 999})
     message.refresh_from_db()
-    assert message.processed_at is None
+    assert message.attempts == 0

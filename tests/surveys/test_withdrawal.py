@@ -152,3 +152,34 @@ def test_preview_says_when_answers_were_kept_apart(school_data):
     )
     preview = withdrawal_preview(actor=lead, school=group.school, academic_year=2026, card_code=pupil.card_code)
     assert preview.surveys[1] == "8R: post survey (sent, kept apart as beyond the class size)"
+
+
+def test_withdrawing_a_card_also_removes_what_a_second_device_made_with_it(school_data):
+    """A second device typing the same card code makes its own response, kept apart as a
+    conflict; it is still that card's data, so it goes with the rest."""
+
+    from surveys.services import submission
+
+    group, pupil, other, lead = school_data
+    follow_up = SurveyWindowFactory(group=group, wave=SurveyWindow.Wave.FOLLOW_UP)
+    item_code = follow_up.instrument_version.items.first().code
+    keys = []
+    for _device in range(2):
+        key = submission.submission_key_for(window_id=follow_up.pk, participant_id=pupil.pk, held_key=None)
+        submission.page_save(
+            window_id=follow_up.pk,
+            participant_id=pupil.pk,
+            submission_key=key,
+            page_no=1,
+            client_seq=1,
+            answers={item_code: 2},
+        )
+        keys.append(key)
+    assert Response.objects.get(submission_key=keys[1]).status == Response.Status.CONFLICT
+    preview = withdrawal_preview(actor=lead, school=group.school, academic_year=2026, card_code=pupil.card_code)
+    assert "8R: follow-up survey (not finished, a second set of answers kept apart)" in preview.surveys
+    result = pupil_withdraw(actor=lead, school=group.school, academic_year=2026, card_code=pupil.card_code)
+    assert result.responses == 4
+    assert not Response.objects.filter(submission_key__in=keys).exists()
+    assert not Response.objects.filter(participant=pupil).exists()
+    assert Response.objects.filter(participant=other).count() == 2

@@ -11,8 +11,8 @@ LABELS = {
     "unlinked_responses": "responses unlinked from their participant",
     "participants": "participants (linkage codes) deleted",
     "talk_requests": "'talk to someone' requests deleted",
-    "outbox_processed": "processed outbox messages deleted",
     "outbox_dead_lettered": "dead-lettered outbox messages deleted",
+    "access_counters": "expired counters of failed code attempts deleted",
 }
 
 

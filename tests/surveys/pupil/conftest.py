@@ -10,7 +10,8 @@ from tests.surveys.factories import PupilSurveyWindowFactory, make_pupil
 
 @pytest.fixture(autouse=True)
 def _fresh_failure_counters(db):
-    """The database cache table is not flushed between tests; clear the rate counters."""
+    """The database cache table is not flushed between tests; clear it (window figures).
+    The code-attempt counters are rows of ``AccessCounter``, rolled back with each test."""
     cache.clear()
     yield
     cache.clear()

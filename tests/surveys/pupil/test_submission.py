@@ -6,6 +6,7 @@ import datetime
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from surveys.models import Answer, OutboxMessage, PageSave, Response
 from surveys.services import submission
@@ -183,16 +184,76 @@ def test_closed_window_refuses_new_answers_but_replays_an_accepted_save(window, 
     assert not Answer.objects.filter(item__code__startswith="HELP").exists()
 
 
-def test_submission_key_for_resumes_an_unfinished_response(window, pupil):
+def test_submission_key_for_carries_on_only_with_the_key_this_device_holds(window, pupil):
     key = uuid.uuid4()
     save(window, pupil, key, 1, 1, PAGE1)
-    assert submission.submission_key_for(window_id=window.pk, participant_id=pupil.pk) == (key, False)
+    held = submission.submission_key_for(window_id=window.pk, participant_id=pupil.pk, held_key=str(key))
+    assert held == key
 
 
-def test_submission_key_for_flags_a_card_that_already_sent(window, pupil):
+def test_submission_key_for_never_hands_out_another_device_s_key(window, pupil):
+    """The bug this replaces: anyone typing the card code was given the unfinished
+    response's key, with its answers."""
+    key = uuid.uuid4()
+    save(window, pupil, key, 1, 1, PAGE1)
+    for held in (None, "", "not-a-key", str(uuid.uuid4())):
+        other = submission.submission_key_for(window_id=window.pk, participant_id=pupil.pk, held_key=held)
+        assert other != key
+
+
+def test_submission_key_for_starts_afresh_once_the_held_response_was_sent(window, pupil):
     _, key = complete(window, pupil)
-    new_key, already = submission.submission_key_for(window_id=window.pk, participant_id=pupil.pk)
-    assert already is True and new_key != key
+    assert submission.submission_key_for(window_id=window.pk, participant_id=pupil.pk, held_key=str(key)) != key
+
+
+def test_a_held_key_for_another_card_is_not_used(window, pupil):
+    key = uuid.uuid4()
+    save(window, pupil, key, 1, 1, PAGE1)
+    other = make_pupil(window)
+    assert submission.submission_key_for(window_id=window.pk, participant_id=other.pk, held_key=str(key)) != key
+
+
+def test_a_second_device_s_response_is_kept_apart_and_never_changes_the_first(window, pupil):
+    first_key = submission.submission_key_for(window_id=window.pk, participant_id=pupil.pk, held_key=None)
+    save(window, pupil, first_key, 1, 1, PAGE1)
+    second_key = submission.submission_key_for(window_id=window.pk, participant_id=pupil.pk, held_key=None)
+    result = save(window, pupil, second_key, 1, 1, {"SAFE_01": 1})
+    assert result.conflict is True
+    first = Response.objects.get(submission_key=first_key)
+    assert first.status == Response.Status.IN_PROGRESS and answers_of(first)["SAFE_01"] == (4, "")
+    assert Response.objects.get(submission_key=second_key).status == Response.Status.CONFLICT
+    # Both send: only the first counts, the second stays apart and takes no quota.
+    save(window, pupil, first_key, 3, 3, PAGE3, final=True)
+    save(window, pupil, second_key, 3, 3, PAGE3, final=True)
+    statuses = dict(Response.objects.values_list("submission_key", "status"))
+    assert statuses == {first_key: Response.Status.COMPLETED, second_key: Response.Status.CONFLICT}
+
+
+def test_identical_self_generated_codes_never_share_answers():
+    from surveys import sgic
+    from surveys.models import SurveyWindow
+    from tests.surveys.factories import SGIC_ANSWERS, PupilSurveyWindowFactory
+
+    window = PupilSurveyWindowFactory(linkage=SurveyWindow.Linkage.SGIC)
+    hashes = sgic.hash_elements(SGIC_ANSWERS, school_id=window.group.school_id)
+
+    def same_code_pupil():
+        return submission.sgic_participant_get_or_create(
+            school_id=window.group.school_id,
+            academic_year=window.group.academic_year,
+            code_hash=hashes.code_hash,
+            element_hashes=hashes.element_hashes,
+        )
+
+    twin_a, twin_b = same_code_pupil(), same_code_pupil()
+    assert twin_a.pk == twin_b.pk  # two pupils whose own codes came out the same
+    key_a = submission.submission_key_for(window_id=window.pk, participant_id=twin_a.pk, held_key=None)
+    save(window, twin_a, key_a, 1, 1, PAGE1)
+    key_b = submission.submission_key_for(window_id=window.pk, participant_id=twin_b.pk, held_key=None)
+    assert key_b != key_a
+    assert save(window, twin_b, key_b, 1, 1, {"SAFE_01": 2}).conflict is True
+    assert answers_of(Response.objects.get(submission_key=key_a))["SAFE_01"] == (4, "")
+    assert answers_of(Response.objects.get(submission_key=key_b))["SAFE_01"] == (2, "")
 
 
 def test_response_rows_hold_no_address_device_or_time():
@@ -206,3 +267,30 @@ def test_talk_request_holds_the_card_code_only_and_is_made_once_a_day(window, pu
     first = submission.talk_request_create(window_id=window.pk, school_id=window.group.school_id, card_code="ABCDEFG")
     again = submission.talk_request_create(window_id=window.pk, school_id=window.group.school_id, card_code="ABCDEFG")
     assert first.pk == again.pk and first.card_code == "ABCDEFG"
+
+
+def test_talk_request_is_refused_once_the_window_has_closed(window):
+    from surveys.models import SurveyWindow, TalkRequest
+
+    SurveyWindow.objects.filter(pk=window.pk).update(closed_at=window.opens_at)
+    for code in ("ABCDEFG", ""):
+        with pytest.raises(submission.TalkClosed):
+            submission.talk_request_create(window_id=window.pk, school_id=window.group.school_id, card_code=code)
+    assert not TalkRequest.objects.exists() and not OutboxMessage.objects.exists()
+
+
+def test_requests_without_a_card_are_bounded_per_window_and_day(window):
+    from surveys.models import TalkRequest
+    from surveys.services.windows import window_quota
+
+    allowed = window_quota(window.group.pupil_count)
+    for _ in range(allowed):
+        submission.talk_request_create(window_id=window.pk, school_id=window.group.school_id, card_code="")
+    with pytest.raises(submission.TalkLimited):
+        submission.talk_request_create(window_id=window.pk, school_id=window.group.school_id, card_code="")
+    assert TalkRequest.objects.count() == allowed
+    # A pupil with a card is still heard, and the next day the budget is fresh.
+    submission.talk_request_create(window_id=window.pk, school_id=window.group.school_id, card_code="ABCDEFG")
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    submission.talk_request_create(window_id=window.pk, school_id=window.group.school_id, card_code="", today=tomorrow)
+    assert TalkRequest.objects.count() == allowed + 2

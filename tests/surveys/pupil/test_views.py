@@ -52,9 +52,11 @@ def test_pupil_pages_do_not_extend_the_staff_base(client):
 
 
 def test_session_holds_only_window_participant_key_and_card(client, window, pupil):
-    join_and_assent(client, window, pupil)
+    key = join_and_assent(client, window, pupil)
     assert set(client.session["pupil"]) == {"w", "p", "k", "c"}
-    assert set(client.session.keys()) == {"pupil"}
+    # ...and the key this device was given, so only this device can carry on with it.
+    assert set(client.session.keys()) == {"pupil", "pupil_resume"}
+    assert client.session["pupil_resume"] == {f"{window.pk}:{pupil.pk}": key}
 
 
 def test_wrong_check_symbol_gets_a_friendly_message(client, window, pupil):
@@ -138,7 +140,7 @@ def test_talk_request_stores_only_the_card_code(client, window, pupil):
     talk = TalkRequest.objects.get()
     assert talk.card_code == pupil.card_code and talk.window == window and talk.school == window.group.school
     stored = {f.name for f in TalkRequest._meta.concrete_fields}
-    assert stored == {"id", "school", "window", "card_code", "requested_on", "seen_at", "seen_by"}
+    assert stored == {"id", "school", "window", "card_code", "requested_on", "seen_at", "seen_by", "leads_notified"}
 
 
 def test_talk_request_in_a_self_generated_code_window_has_no_code_and_explains(client):
@@ -255,7 +257,150 @@ def test_once_the_thank_you_page_shows_the_device_forgets_the_pupil_but_can_stil
     assert set(client.session["pupil"]) == {"w", "p", "k", "c"}  # a lost acknowledgement can still be resent
     assert b"Your answers have been sent" in client.get("/go/thanks/").content
     assert client.session["pupil"] == {"w": window.pk, "c": pupil.card_code}
+    assert "pupil_resume" not in client.session  # the sent response's key is forgotten too
     assert client.get("/go/q/1/")["Location"] == "/go/"  # the survey can't be reopened from this device
     assert client.get("/go/thanks/").status_code == 200  # a refresh still shows the signposting
     client.post("/go/talk/")
     assert TalkRequest.objects.get().card_code == pupil.card_code
+
+
+# --- A second device with the same code ------------------------------------------------
+
+
+def _checked(page) -> int:
+    return page.content.decode().count(" checked")
+
+
+def test_a_second_device_with_the_same_card_code_sees_and_changes_nothing_of_the_first(window, pupil):
+    """Issue 7: pupil Y typing pupil X's card code was given X's submission key, saw X's
+    answers ticked and overwrote them."""
+    from django.test import Client
+
+    device_x, device_y = Client(), Client()
+    key_x = join_and_assent(device_x, window, pupil)
+    device_x.post("/go/q/1/", {"seq": "1", "q_SAFE_01": "4", "q_SAFE_02": "dk"})
+    assert _checked(device_x.get("/go/q/1/")) == 2
+
+    device_y.post("/go/", {"code": window.join_code})
+    device_y.post("/go/card/", {"code": pupil.card_code})
+    start = device_y.get("/go/start/").content.decode()
+    assert "Someone has already started this survey with this card" in start
+    key_y = join_and_assent(device_y, window, pupil)
+    assert key_y != key_x and key_x not in str(dict(device_y.session))
+    page = device_y.get("/go/q/1/")
+    assert page.status_code == 200 and _checked(page) == 0 and key_x not in page.content.decode()
+
+    # Y answers; X's answers stay exactly as they were and Y's are kept apart.
+    assert device_y.post("/go/q/1/", {"seq": "1", "q_SAFE_01": "1"})["Location"] == "/go/q/2/"
+    assert post_json(device_y, {"key": key_x, "page": 1, "seq": 9, "answers": {"SAFE_01": 2}}).status_code == 403
+    first = Response.objects.get(submission_key=key_x)
+    second = Response.objects.get(submission_key=key_y)
+    assert first.status == Response.Status.IN_PROGRESS and second.status == Response.Status.CONFLICT
+    assert {a.item.code: (a.value, a.missing) for a in first.answers.select_related("item")} == {
+        "SAFE_01": (4, ""),
+        "SAFE_02": (None, "dk"),
+        "SAFE_03": (None, "skip"),
+    }
+    assert second.answers.get(item__code="SAFE_01").value == 1
+    # X carries on where they were; Y sees only Y's own answer.
+    assert 'value="4" checked' in device_x.get("/go/q/1/").content.decode()
+    assert 'value="1" checked' in device_y.get("/go/q/1/").content.decode() and _checked(device_y.get("/go/q/1/")) == 1
+
+
+def test_a_second_device_with_the_same_own_code_sees_and_changes_nothing_of_the_first():
+    from django.test import Client
+
+    window = PupilSurveyWindowFactory(linkage=SurveyWindow.Linkage.SGIC)
+    device_x, device_y = Client(), Client()
+    for device in (device_x, device_y):
+        device.post("/go/", {"code": window.join_code})
+        assert device.post("/go/card/", SGIC_ANSWERS).status_code == 302
+    device_x.post("/go/start/", {"choice": "yes"})
+    device_x.post("/go/q/1/", {"seq": "1", "q_SAFE_01": "5"})
+    assert b"Someone has already started" in device_y.get("/go/start/").content
+    device_y.post("/go/start/", {"choice": "yes"})
+    assert _checked(device_y.get("/go/q/1/")) == 0
+    device_y.post("/go/q/1/", {"seq": "1", "q_SAFE_01": "2"})
+    x, y = (Response.objects.get(submission_key=d.session["pupil"]["k"]) for d in (device_x, device_y))
+    assert x.participant_id == y.participant_id  # the same own code
+    assert x.answers.get(item__code="SAFE_01").value == 5 and x.status == Response.Status.IN_PROGRESS
+    assert y.answers.get(item__code="SAFE_01").value == 2 and y.status == Response.Status.CONFLICT
+
+
+def test_the_same_device_carries_on_after_going_back_to_the_class_code(client, window, pupil):
+    key = join_and_assent(client, window, pupil)
+    client.post("/go/q/1/", {"seq": "1", "q_SAFE_01": "4"})
+    assert join_and_assent(client, window, pupil) == key  # typed both codes again
+    assert b"Someone has already started" not in client.get("/go/start/").content
+    assert 'value="4" checked' in client.get("/go/q/1/").content.decode()
+    assert Response.objects.count() == 1
+
+
+def test_saying_no_thanks_on_coming_back_forgets_the_response_this_device_started(client, window, pupil):
+    join_and_assent(client, window, pupil)
+    client.post("/go/q/1/", {"seq": "1", "q_SAFE_01": "4"})
+    client.post("/go/", {"code": window.join_code})
+    client.post("/go/card/", {"code": pupil.card_code})
+    client.post("/go/start/", {"choice": "no"})
+    assert "pupil_resume" not in client.session
+    assert join_and_assent(client, window, pupil) != str(Response.objects.get().submission_key)
+
+
+def test_after_stopping_the_same_device_starts_afresh_without_the_old_answers(client, window, pupil):
+    key = join_and_assent(client, window, pupil)
+    client.post("/go/q/1/", {"seq": "1", "q_SAFE_01": "4"})
+    client.post("/go/stop/")
+    assert join_and_assent(client, window, pupil) != key
+    assert _checked(client.get("/go/q/1/")) == 0
+
+
+def test_a_device_that_lost_its_session_is_told_kindly_and_starts_its_own_response(window, pupil):
+    from django.test import Client
+
+    before = Client()
+    key = join_and_assent(before, window, pupil)
+    before.post("/go/q/1/", {"seq": "1", "q_SAFE_01": "4"})
+    after = Client()  # the browser was closed and the session has gone
+    after.post("/go/", {"code": window.join_code})
+    after.post("/go/card/", {"code": pupil.card_code})
+    start = after.get("/go/start/").content.decode()
+    assert "Those answers are saved and kept private" in start and "ask your teacher" in start
+    join_and_assent(after, window, pupil)
+    for no in (1, 2, 3):
+        after.post(f"/go/q/{no}/", {"seq": str(no)})
+    assert Response.objects.get(submission_key=key).status == Response.Status.IN_PROGRESS
+    kept_apart = Response.objects.exclude(submission_key=key).get()
+    assert kept_apart.status == Response.Status.CONFLICT and kept_apart.submitted_on is not None
+
+
+# --- Talk to someone -----------------------------------------------------------------
+
+
+def test_pressing_talk_forty_times_makes_one_request_and_one_message(client, window):
+    client.post("/go/", {"code": window.join_code})  # a class code, no card
+    pages = [client.post("/go/talk/") for _ in range(40)]
+    assert {page["Location"] for page in pages} == {"/go/talk/sent/"}
+    assert TalkRequest.objects.count() == 1
+    assert OutboxMessage.objects.filter(kind="talk_requested").count() == 1
+
+
+def test_talk_is_refused_kindly_once_the_window_has_closed(client, window, pupil):
+    join_and_assent(client, window, pupil)
+    SurveyWindow.objects.filter(pk=window.pk).update(closed_at=window.opens_at)
+    page = client.post("/go/talk/")
+    text = page.content.decode()
+    assert page.status_code == 409 and "This survey has closed" in text
+    assert "0800 1111" in text and "adult you trust" in text
+    assert not TalkRequest.objects.exists() and not OutboxMessage.objects.exists()
+
+
+def test_talk_beyond_the_window_s_budget_is_refused_kindly_and_can_be_pressed_again(client, window, monkeypatch):
+    monkeypatch.setattr("surveys.services.submission.talk_requests_allowed_per_day", lambda class_size: 0)
+    client.post("/go/", {"code": window.join_code})
+    page = client.post("/go/talk/")
+    assert page.status_code == 429
+    assert b"couldn't send your message" in page.content and b"0800 1111" in page.content
+    assert not TalkRequest.objects.exists()
+    monkeypatch.undo()
+    assert client.post("/go/talk/")["Location"] == "/go/talk/sent/"  # not counted as asked
+    assert TalkRequest.objects.count() == 1
