@@ -1,11 +1,13 @@
-"""Wagtail admin for lessons: the Theme snippet, and read-only views of classes, the
-delivery log and programme packs for VRU staff with the model permissions."""
+"""Wagtail admin for lessons: the Theme snippet, read-only views of classes, the delivery
+log and programme packs for VRU staff with the model permissions, and what a moderator's
+approval from the page editor did."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
 from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -66,6 +68,25 @@ register_snippet(ThemeViewSet)
 @hooks.register("register_admin_viewset")
 def register_lesson_delivery_viewsets():
     return LessonDeliveryGroup()
+
+
+@hooks.register("after_edit_page")
+def say_what_the_approval_did(request, page):
+    """After "Approve" in the page editor, say plainly whether the lesson is now published,
+    or why it is still in moderation (someone else changed it since it was submitted:
+    lessons/models/workflow.py), instead of only Wagtail's "Page … has been updated"."""
+    if request.POST.get("workflow-action-name") != "approve" or not request.POST.get("action-workflow-action"):
+        return None
+    page = Page.objects.get(pk=page.pk)
+    if page.current_workflow_state is not None:
+        messages.warning(
+            request,
+            f"“{page.title}” is still waiting for approval: someone else changed it after it was submitted. "
+            "Check their changes, then approve it again.",
+        )
+    elif page.live and not page.has_unpublished_changes:
+        messages.success(request, f"“{page.title}” is approved and published: teachers can see it now.")
+    return None
 
 
 @hooks.register("before_delete_page")
