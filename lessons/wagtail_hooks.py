@@ -1,16 +1,19 @@
-"""Wagtail admin for lessons: the Theme snippet, read-only views of classes, the delivery
-log and programme packs for VRU staff with the model permissions, and what a moderator's
-approval from the page editor did."""
+"""Wagtail admin for lessons: the Theme snippet; read-only views of programmes and lessons,
+classes, the delivery log and programme packs for VRU staff with the model permissions;
+and what a moderator's approval from the page editor did."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import path
 from wagtail import hooks
-from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from . import admin_views
 from .models import LessonDelivery, LessonPage, ProgrammePack, ProgrammePage, TeachingGroup, Theme
 
 
@@ -55,11 +58,32 @@ class ProgrammePackViewSet(ModelViewSet):
     inspect_view_enabled = True
 
 
+class ReadingMenuItem(MenuItem):
+    def is_shown(self, request):
+        return admin_views.can_read(request.user)
+
+
+class ProgrammesReadViewSet(ViewSet):
+    """Programmes and lessons, read only (lessons/admin_views.py), for officers and analysts."""
+
+    name = "lessons_read"
+    url_prefix = "lessons/read"
+    menu_label = "Programmes and lessons"
+    icon = "doc-full-inverse"
+    menu_item_class = ReadingMenuItem
+
+    def get_urlpatterns(self):
+        return [
+            path("", admin_views.programmes, name="index"),
+            path("<int:page_id>/", admin_views.show, name="show"),
+        ]
+
+
 class LessonDeliveryGroup(ViewSetGroup):
     menu_label = "Lesson delivery"
     menu_icon = "time"
     menu_order = 250
-    items = (TeachingGroupViewSet, LessonDeliveryViewSet, ProgrammePackViewSet)
+    items = (ProgrammesReadViewSet, TeachingGroupViewSet, LessonDeliveryViewSet, ProgrammePackViewSet)
 
 
 register_snippet(ThemeViewSet)
