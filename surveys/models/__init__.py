@@ -3,7 +3,7 @@
 from .instruments import Instrument, InstrumentVersion, Item, ResponseScale, Scale
 from .outbox import OutboxMessage
 from .responses import Answer, PageSave, Response, TalkRequest
-from .windows import CardBatch, Participant, SurveyWindow
+from .windows import CardBatch, Participant, SurveyWindow, WindowState, window_state
 
 __all__ = [
     "Answer",
@@ -19,4 +19,6 @@ __all__ = [
     "Scale",
     "SurveyWindow",
     "TalkRequest",
+    "WindowState",
+    "window_state",
 ]

@@ -43,3 +43,13 @@ def test_granting_is_idempotent(reference_data):
     before = _codenames("Moderators")
     ensure_survey_permissions()
     assert _codenames("Moderators") == before
+
+
+def test_only_officers_and_analysts_see_delivery_and_participation(reference_data):
+    ensure_survey_permissions()
+    viewers = {
+        name
+        for name in ("Content editors", "Moderators", "Platform admins", "VRU officers", "VRU analysts")
+        if "view_participation" in _codenames(name)
+    }
+    assert viewers == {"VRU officers", "VRU analysts"}
