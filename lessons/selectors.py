@@ -7,10 +7,11 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from wagtail.models import Page, PageLogEntry, Revision
+from wagtail.models import Page, PageLogEntry, Revision, WorkflowState
 
 from accounts import selectors as account_selectors
 from accounts.models import Membership, School, User
@@ -58,6 +59,59 @@ def programmes_search(
         parent_paths = {path[: -Page.steplen] for path in lesson_paths}
         programmes = programmes.filter(Q(pk__in=matched_ids) | Q(path__in=parent_paths))
     return list(programmes.distinct())
+
+
+@dataclass(frozen=True)
+class PageForReading:
+    """A programme or lesson as the read-only admin view lists it."""
+
+    page: ProgrammePage | LessonPage
+    state: str
+    has_draft: bool
+
+
+@dataclass(frozen=True)
+class ProgrammeForReading(PageForReading):
+    lessons: tuple[PageForReading, ...] = ()
+
+
+def _reading_state(page: Page, in_moderation: set[str]) -> str:
+    if str(page.pk) in in_moderation:
+        return "Waiting for approval" if not page.live else "Live, with changes waiting for approval"
+    if not page.live:
+        return "Draft (not published)"
+    return "Live, with draft changes" if page.has_unpublished_changes else "Live"
+
+
+def programmes_for_reading() -> list[ProgrammeForReading]:
+    """Every programme with its lessons in the editors' order, live or not, and where each
+    stands (live, draft, waiting for approval): three queries for the whole tree."""
+    programmes = list(ProgrammePage.objects.order_by("path"))
+    lessons = list(LessonPage.objects.order_by("path"))
+    in_moderation = set(
+        WorkflowState.objects.active()
+        .filter(base_content_type=ContentType.objects.get_for_model(Page))
+        .values_list("object_id", flat=True)
+    )
+    by_parent: dict[str, list[PageForReading]] = {}
+    for lesson in lessons:
+        by_parent.setdefault(lesson.path[: -Page.steplen], []).append(
+            PageForReading(page=lesson, state=_reading_state(lesson, in_moderation), has_draft=_has_draft(lesson))
+        )
+    return [
+        ProgrammeForReading(
+            page=programme,
+            state=_reading_state(programme, in_moderation),
+            has_draft=_has_draft(programme),
+            lessons=tuple(by_parent.get(programme.path, [])),
+        )
+        for programme in programmes
+    ]
+
+
+def _has_draft(page: Page) -> bool:
+    """Whether the latest version differs from what teachers see (or nothing is live yet)."""
+    return page.has_unpublished_changes or not page.live
 
 
 def live_lessons_for(programme: ProgrammePage) -> list[LessonPage]:

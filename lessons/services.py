@@ -12,19 +12,29 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 
+from django.apps import apps as global_apps
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from wagtail.models import GroupApprovalTask, GroupPagePermission, Workflow, WorkflowPage, WorkflowTask
+from wagtail.models import GroupPagePermission, Workflow, WorkflowPage, WorkflowTask
 
 from accounts.models import School, User
 from accounts.roles import CONTENT_EDITOR, MODERATOR
 
 from . import pdf, selectors
-from .models import LessonDelivery, LessonPage, ProgrammeIndexPage, ProgrammePack, ProgrammePage, TeachingGroup
+from .models import (
+    LessonDelivery,
+    LessonPage,
+    ModeratorApprovalTask,
+    ProgrammeIndexPage,
+    ProgrammePack,
+    ProgrammePage,
+    TeachingGroup,
+)
+from .models.workflow import convert_group_approval_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -311,15 +321,19 @@ def programme_pack_record_failure(*, pack_id: int, error: str, final: bool = Fal
 @transaction.atomic
 def content_workflow_ensure(*, index_page: ProgrammeIndexPage) -> Workflow:
     """Editors submit, moderators approve: page permissions on the programme index for both
-    groups and a one-step approval workflow assigned to it. Idempotent."""
+    groups and a one-step approval workflow assigned to it, whose step is a
+    ``ModeratorApprovalTask`` (approving publishes, also from the page editor). Idempotent."""
     for group_name, codenames in PAGE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=group_name)
         for codename in codenames:
             permission = Permission.objects.get(content_type__app_label="wagtailcore", codename=codename)
             GroupPagePermission.objects.get_or_create(group=group, page=index_page, permission=permission)
-    task = GroupApprovalTask.objects.filter(name=WORKFLOW_TASK_NAME).first()
+    # A database made before the moderator approval task existed has a plain group
+    # approval task of that name: convert it in place (lessons/models/workflow.py).
+    convert_group_approval_tasks(global_apps, name=WORKFLOW_TASK_NAME)
+    task = ModeratorApprovalTask.objects.filter(name=WORKFLOW_TASK_NAME).first()
     if task is None:
-        task = GroupApprovalTask.objects.create(name=WORKFLOW_TASK_NAME)
+        task = ModeratorApprovalTask.objects.create(name=WORKFLOW_TASK_NAME)
     task.groups.set([Group.objects.get(name=MODERATOR)])
     workflow, _ = Workflow.objects.get_or_create(name=WORKFLOW_NAME)
     # WorkflowTask hangs off a ParentalKey, whose related manager only saves with the

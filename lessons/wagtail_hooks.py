@@ -1,15 +1,20 @@
-"""Wagtail admin for lessons: the Theme snippet, and read-only views of classes, the
-delivery log and programme packs for VRU staff with the model permissions."""
+"""Wagtail admin for lessons: the Theme snippet; read-only views of programmes and lessons,
+classes, the delivery log and programme packs for VRU staff with the model permissions;
+and what a moderator's approval from the page editor did."""
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
+from django.urls import path
 from wagtail import hooks
-from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from . import admin_views
 from .models import LessonDelivery, LessonPage, ProgrammePack, ProgrammePage, TeachingGroup, Theme
 
 
@@ -54,11 +59,32 @@ class ProgrammePackViewSet(ModelViewSet):
     inspect_view_enabled = True
 
 
+class ReadingMenuItem(MenuItem):
+    def is_shown(self, request):
+        return admin_views.can_read(request.user)
+
+
+class ProgrammesReadViewSet(ViewSet):
+    """Programmes and lessons, read only (lessons/admin_views.py), for officers and analysts."""
+
+    name = "lessons_read"
+    url_prefix = "lessons/read"
+    menu_label = "Programmes and lessons"
+    icon = "doc-full-inverse"
+    menu_item_class = ReadingMenuItem
+
+    def get_urlpatterns(self):
+        return [
+            path("", admin_views.programmes, name="index"),
+            path("<int:page_id>/", admin_views.show, name="show"),
+        ]
+
+
 class LessonDeliveryGroup(ViewSetGroup):
     menu_label = "Lesson delivery"
     menu_icon = "time"
     menu_order = 250
-    items = (TeachingGroupViewSet, LessonDeliveryViewSet, ProgrammePackViewSet)
+    items = (ProgrammesReadViewSet, TeachingGroupViewSet, LessonDeliveryViewSet, ProgrammePackViewSet)
 
 
 register_snippet(ThemeViewSet)
@@ -67,6 +93,25 @@ register_snippet(ThemeViewSet)
 @hooks.register("register_admin_viewset")
 def register_lesson_delivery_viewsets():
     return LessonDeliveryGroup()
+
+
+@hooks.register("after_edit_page")
+def say_what_the_approval_did(request, page):
+    """After "Approve" in the page editor, say plainly whether the lesson is now published,
+    or why it is still in moderation (someone else changed it since it was submitted:
+    lessons/models/workflow.py), instead of only Wagtail's "Page … has been updated"."""
+    if request.POST.get("workflow-action-name") != "approve" or not request.POST.get("action-workflow-action"):
+        return None
+    page = Page.objects.get(pk=page.pk)
+    if page.current_workflow_state is not None:
+        messages.warning(
+            request,
+            f"“{page.title}” is still waiting for approval: someone else changed it after it was submitted. "
+            "Check their changes, then approve it again.",
+        )
+    elif page.live and not page.has_unpublished_changes:
+        messages.success(request, f"“{page.title}” is approved and published: teachers can see it now.")
+    return None
 
 
 @hooks.register("before_delete_page")

@@ -24,6 +24,7 @@ from lessons.services import academic_year_for
 
 from . import selectors
 from .forms import CardsForm, WindowForm, WithdrawalForm
+from .models import SurveyWindow
 from .pdf import render_cards_pdf
 from .services import cards as card_services
 from .services import windows as window_services
@@ -97,7 +98,7 @@ def window_detail(request, pk: int):
             "window": window,
             "group": window.group,
             "is_open": window.is_open(now),
-            "not_yet_open": window.closed_at is None and now < window.opens_at,
+            "not_yet_open": window.state(now) == SurveyWindow.State.NOT_YET_OPEN,
             "counts": selectors.window_counts(window),
             "quota": window_services.window_quota(window.group.pupil_count),
             "start_url": pupil_start_url(request),

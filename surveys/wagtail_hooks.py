@@ -1,7 +1,7 @@
 """Wagtail admin for surveys: instruments and their versions (with scales and questions
 inline), grouped under a "Surveys" menu, plus publish / new-version / preview actions and
-the paper-survey import. Only groups granted the surveys permissions (data migration
-0002) see or change them."""
+the paper-survey import; and "Delivery and participation" (read only) for officers and
+analysts. Only groups granted the surveys permissions (surveys/roles.py) see them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePan
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from . import admin_views
+from . import admin_views, participation_views
 from .models import Instrument, InstrumentVersion
 
 INSTRUMENT_PANELS = [
@@ -103,6 +103,29 @@ class PaperImportViewSet(ViewSet):
         return [path("", admin_views.import_upload, name="index")]
 
 
+class ParticipationMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(participation_views.PERMISSION)
+
+
+class ParticipationViewSet(ViewSet):
+    """Delivery and participation across schools (read only), for officers and analysts."""
+
+    name = "surveys_participation"
+    url_prefix = "surveys/participation"
+    menu_label = "Delivery and participation"
+    icon = "table"
+    menu_order = 260
+    menu_item_class = ParticipationMenuItem
+    add_to_admin_menu = True
+
+    def get_urlpatterns(self):
+        return [
+            path("", participation_views.index, name="index"),
+            path("csv/", participation_views.download_csv, name="csv"),
+        ]
+
+
 class SurveysGroup(ViewSetGroup):
     menu_label = "Surveys"
     menu_icon = "clipboard-list"
@@ -113,6 +136,11 @@ class SurveysGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_surveys():
     return SurveysGroup()
+
+
+@hooks.register("register_admin_viewset")
+def register_participation():
+    return ParticipationViewSet()
 
 
 @hooks.register("register_admin_urls")

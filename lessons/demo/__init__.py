@@ -160,6 +160,9 @@ def _groups(programmes: dict[str, ProgrammePage]) -> int:
 
 
 def seed(stdout=None) -> dict:
+    from ..roles import ensure_lesson_permissions
+
+    ensure_lesson_permissions()
     home = _home()
     index = _index(home)
     themes = {slug: Theme.objects.get_or_create(slug=slug, defaults={"name": name})[0] for slug, name in THEMES.items()}

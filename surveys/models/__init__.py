@@ -5,7 +5,7 @@ from .instruments import Instrument, InstrumentVersion, Item, ResponseScale, Sca
 from .limits import AccessCounter
 from .outbox import OutboxMessage
 from .responses import Answer, PageSave, Response, TalkRequest
-from .windows import CardBatch, Participant, SurveyWindow
+from .windows import CardBatch, Participant, SurveyWindow, WindowState, window_state
 
 __all__ = [
     "AccessCounter",
@@ -22,4 +22,6 @@ __all__ = [
     "Scale",
     "SurveyWindow",
     "TalkRequest",
+    "WindowState",
+    "window_state",
 ]

@@ -9,7 +9,30 @@ from django.db import models
 from django.utils import timezone
 
 
+class WindowState(models.TextChoices):
+    """Where a survey window stands at a moment: the one rule every page that shows or
+    acts on a window's state uses (``window_state``)."""
+
+    NOT_YET_OPEN = "not_yet_open", "Not yet open"
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+def window_state(*, opens_at, closes_at, closed_at, at=None) -> WindowState:
+    """A window is open from ``opens_at`` until ``closes_at`` (exclusive) unless the teacher
+    closed it by hand (``closed_at``). Takes the three values rather than a window, so
+    selectors that read them as annotations apply the same rule."""
+    at = at or timezone.now()
+    if closed_at is not None or at >= closes_at:
+        return WindowState.CLOSED
+    if at < opens_at:
+        return WindowState.NOT_YET_OPEN
+    return WindowState.OPEN
+
+
 class SurveyWindow(models.Model):
+    State = WindowState
+
     class Wave(models.TextChoices):
         BASELINE = "baseline", "Baseline (before the lessons)"
         POST = "post", "Post (after the lessons)"
@@ -45,6 +68,12 @@ class SurveyWindow(models.Model):
 
     class Meta:
         ordering = ["-opens_at"]
+        permissions = [
+            (
+                "view_participation",
+                "Can see delivery and participation (lessons taught, survey windows, response counts) in every school",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["group", "wave"], name="surveywindow_one_per_wave"),
             models.CheckConstraint(
@@ -55,9 +84,11 @@ class SurveyWindow(models.Model):
     def __str__(self) -> str:
         return f"{self.group} – {self.get_wave_display()}"
 
+    def state(self, at=None) -> WindowState:
+        return window_state(opens_at=self.opens_at, closes_at=self.closes_at, closed_at=self.closed_at, at=at)
+
     def is_open(self, at=None) -> bool:
-        at = at or timezone.now()
-        return self.closed_at is None and self.opens_at <= at < self.closes_at
+        return self.state(at) == WindowState.OPEN
 
 
 class CardBatch(models.Model):

@@ -53,3 +53,13 @@ def test_only_moderators_and_officers_publish_instrument_versions(reference_data
         if "publish_instrumentversion" in _codenames(name)
     }
     assert publishers == {"Moderators", "VRU officers"}
+
+
+def test_only_officers_and_analysts_see_delivery_and_participation(reference_data):
+    ensure_survey_permissions()
+    viewers = {
+        name
+        for name in ("Content editors", "Moderators", "Platform admins", "VRU officers", "VRU analysts")
+        if "view_participation" in _codenames(name)
+    }
+    assert viewers == {"VRU officers", "VRU analysts"}
