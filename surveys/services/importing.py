@@ -285,4 +285,7 @@ def responses_import(*, text: str) -> ImportResult:
         OutboxMessage(kind="response_completed", payload={"window_id": window_id, "response_id": None})
         for window_id in sorted(touched)
     )
+    if touched:
+        # Outcomes recount these windows' classes (consumer: outcomes.receivers).
+        OutboxMessage.objects.create(kind="responses_imported", payload={"window_ids": sorted(touched)})
     return result

@@ -1,0 +1,294 @@
+"""Combining rollup rows into one cell's sufficient statistics, and a cell's figures.
+
+No database here: ``selectors`` reads rollup rows (class or area rows, as dicts) and adds
+them into a ``CellSums`` per published cell; ``cell_figures`` turns the sums into the
+numbers of one output row with the ``outcomes.stats`` functions. Rows in different grid
+units (two versions of an instrument with different numbers of items) are kept apart per
+unit and rescaled to their least common multiple at the end, so the result stays exact.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import reduce
+
+from .stats import clustering, independent, paired
+from .stats.sufficient import ChangeHistogram, Moments, PairedMoments
+
+SUMS = (
+    "n_matched",
+    "sum_x",
+    "sum_y",
+    "sum_xx",
+    "sum_yy",
+    "sum_xy",
+    "n_exact",
+    "n_fuzzy",
+    "n_lost",
+    "sum_lost",
+    "sumsq_lost",
+    "n_unmatched",
+    "sum_unmatched",
+    "sumsq_unmatched",
+)
+_LINEAR = {"sum_x", "sum_y", "sum_lost", "sum_unmatched"}
+_SQUARED = {"sum_xx", "sum_yy", "sum_xy", "sumsq_lost", "sumsq_unmatched"}
+SMALL_SAMPLE = 30
+
+
+class _UnitSums:
+    __slots__ = ("classes", "class_between", "class_n2", "histogram", "schools", "sums")
+
+    def __init__(self) -> None:
+        self.sums = dict.fromkeys(SUMS, 0)
+        self.histogram: dict[int, int] = {}
+        self.schools: dict[int, list[int]] = {}
+        self.classes = 0
+        self.class_n2 = 0
+        self.class_between = 0.0
+
+
+@dataclass
+class Combined:
+    """A cell's sums in one unit."""
+
+    unit: int
+    paired: PairedMoments
+    lost: Moments
+    unmatched: Moments
+    histogram: ChangeHistogram
+    n_exact: int
+    n_fuzzy: int
+    classes: int
+    class_n2: int
+    class_between: float
+    schools: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def n_schools(self) -> int:
+        return sum(1 for n, _ in self.schools.values() if n > 0)
+
+
+class CellSums:
+    """Everything one published cell (a scope, a scale, a subgroup) adds up."""
+
+    __slots__ = ("by_unit",)
+
+    def __init__(self) -> None:
+        self.by_unit: dict[int, _UnitSums] = {}
+
+    def _unit(self, unit: int) -> _UnitSums:
+        found = self.by_unit.get(unit)
+        if found is None:
+            found = self.by_unit[unit] = _UnitSums()
+        return found
+
+    @property
+    def n_matched(self) -> int:
+        return sum(u.sums["n_matched"] for u in self.by_unit.values())
+
+    def add_area_row(self, row: dict) -> None:
+        """An ``AreaRollup`` row: sums plus its classes' ICC parts and per-school sums."""
+        target = self._unit(row["unit"])
+        sums = target.sums
+        for name in SUMS:
+            sums[name] += row[name]
+        _merge_histogram(target.histogram, row["histogram"])
+        target.classes += row["n_classes"]
+        target.class_n2 += row["sum_class_n2"]
+        target.class_between += row["class_between"]
+        for school_id, (n, s) in row["schools"].items():
+            school = target.schools.setdefault(int(school_id), [0, 0])
+            school[0] += n
+            school[1] += s
+
+    def add_class_row(self, row: dict) -> None:
+        """A ``ClassRollup`` row: one class's sums (the ICC parts follow from them)."""
+        target = self._unit(row["unit"])
+        sums = target.sums
+        for name in SUMS:
+            sums[name] += row[name]
+        _merge_histogram(target.histogram, row["histogram"])
+        n = row["n_matched"]
+        if n:
+            change = row["sum_y"] - row["sum_x"]
+            target.classes += 1
+            target.class_n2 += n * n
+            target.class_between += change * change / n
+            school = target.schools.setdefault(row["school_id"], [0, 0])
+            school[0] += n
+            school[1] += change
+
+    def add(self, other: CellSums) -> None:
+        for unit, theirs in other.by_unit.items():
+            mine = self._unit(unit)
+            for name in SUMS:
+                mine.sums[name] += theirs.sums[name]
+            for bin_, count in theirs.histogram.items():
+                mine.histogram[bin_] = mine.histogram.get(bin_, 0) + count
+            mine.classes += theirs.classes
+            mine.class_n2 += theirs.class_n2
+            mine.class_between += theirs.class_between
+            for school_id, (n, s) in theirs.schools.items():
+                school = mine.schools.setdefault(school_id, [0, 0])
+                school[0] += n
+                school[1] += s
+
+    def combined(self) -> Combined | None:
+        if not self.by_unit:
+            return None
+        unit = reduce(math.lcm, self.by_unit, 1)
+        totals = dict.fromkeys(SUMS, 0)
+        histogram: dict[int, int] = {}
+        schools: dict[int, list[int]] = {}
+        classes = class_n2 = 0
+        class_between = 0.0
+        for own_unit, part in self.by_unit.items():
+            f = unit // own_unit
+            for name, value in part.sums.items():
+                totals[name] += value * (f * f if name in _SQUARED else f if name in _LINEAR else 1)
+            for bin_, count in part.histogram.items():
+                histogram[bin_ * f] = histogram.get(bin_ * f, 0) + count
+            for school_id, (n, s) in part.schools.items():
+                school = schools.setdefault(school_id, [0, 0])
+                school[0] += n
+                school[1] += s * f
+            classes += part.classes
+            class_n2 += part.class_n2
+            class_between += part.class_between * f * f
+        t = totals
+        return Combined(
+            unit=unit,
+            paired=PairedMoments(unit, t["n_matched"], t["sum_x"], t["sum_y"], t["sum_xx"], t["sum_yy"], t["sum_xy"]),
+            lost=Moments(unit, t["n_lost"], t["sum_lost"], t["sumsq_lost"]),
+            unmatched=Moments(unit, t["n_unmatched"], t["sum_unmatched"], t["sumsq_unmatched"]),
+            histogram=ChangeHistogram(unit, histogram),
+            n_exact=t["n_exact"],
+            n_fuzzy=t["n_fuzzy"],
+            classes=classes,
+            class_n2=class_n2,
+            class_between=class_between,
+            schools={k: (v[0], v[1]) for k, v in schools.items()},
+        )
+
+
+def _merge_histogram(into: dict[int, int], data: dict) -> None:
+    for bin_, count in data.items():
+        key = int(bin_)
+        into[key] = into.get(key, 0) + count
+
+
+def icc_from_sums(
+    *, unit: int, k: int, n: int, s: int, ss: int, sum_s2_over_n: float | Fraction, sum_n2: int
+) -> float | None:
+    """One-way ANOVA ICC from additive per-cluster sums (the estimator of
+    ``outcomes.stats.clustering.oneway_anova``, which needs every cluster's Moments). Uses
+    the stats module's own function once it has one (contract, "Changes")."""
+    own = getattr(clustering, "icc_oneway_from_sums", None)
+    if own is not None:
+        return own(unit=unit, k=k, n=n, s=s, ss=ss, sum_s2_over_n=sum_s2_over_n, sum_n2=sum_n2)
+    if k < 2 or n - k < 1:
+        return None
+    scale = unit * unit
+    ssb = float(sum_s2_over_n) - s * s / n
+    ssw = ss - float(sum_s2_over_n)
+    msb = ssb / (k - 1) / scale
+    msw = ssw / (n - k) / scale
+    n0 = (n - sum_n2 / n) / (k - 1)
+    denominator = msb + (n0 - 1) * msw
+    if denominator <= 0:
+        return None
+    return max(0.0, (msb - msw) / denominator)
+
+
+@dataclass
+class Figures:
+    """One output row's numbers (before suppression and multiplicity)."""
+
+    n_schools: int
+    n_baseline: int
+    n_post: int
+    n_matched: int
+    n_exact: int
+    n_fuzzy: int
+    match_rate: float | None
+    summary: paired.PairedSummary
+    welch: independent.WelchResult | None
+    fragile: bool | None
+    small_sample: bool
+    matched_vs_lost_g: float | None
+    lost_differ: bool | None
+    icc: float | None
+    icc_school: float | None
+    design_effect: float | None
+    n_effective: float | None
+
+
+def cell_figures(combined: Combined, *, clustered: bool) -> Figures:
+    """All figures of a cell. ``clustered``: the scope holds several classes (school and
+    above), so the ICC of the change between classes (and between schools) is reported."""
+    pm = combined.paired
+    all_baseline = pm.baseline + combined.lost
+    all_post = pm.post + combined.unmatched
+    summary = _paired_summary(pm, combined.histogram)
+    welch = independent.welch(all_baseline, all_post)
+    g_lost = independent.hedges_g(pm.baseline, combined.lost) if combined.lost.n >= 2 else None
+    icc = icc_school = deff = n_eff = None
+    if clustered and pm.n:
+        change = pm.change
+        icc = icc_from_sums(
+            unit=combined.unit,
+            k=combined.classes,
+            n=pm.n,
+            s=change.s,
+            ss=change.ss,
+            sum_s2_over_n=combined.class_between,
+            sum_n2=combined.class_n2,
+        )
+        used = [(n, s) for n, s in combined.schools.values() if n > 0]
+        if len(used) >= 2:
+            icc_school = icc_from_sums(
+                unit=combined.unit,
+                k=len(used),
+                n=pm.n,
+                s=change.s,
+                ss=change.ss,
+                sum_s2_over_n=sum((Fraction(s * s, n) for n, s in used), Fraction(0)),
+                sum_n2=sum(n * n for n, _ in used),
+            )
+        if icc is not None and combined.classes:
+            deff = clustering.design_effect(max(1.0, pm.n / combined.classes), icc)
+            n_eff = clustering.effective_n(pm.n, deff)
+    return Figures(
+        n_schools=combined.n_schools,
+        n_baseline=all_baseline.n,
+        n_post=all_post.n,
+        n_matched=pm.n,
+        n_exact=combined.n_exact,
+        n_fuzzy=combined.n_fuzzy,
+        match_rate=pm.n / all_baseline.n if all_baseline.n else None,
+        summary=summary,
+        welch=welch,
+        fragile=independent.fragile(summary, welch),
+        small_sample=pm.n < SMALL_SAMPLE,
+        matched_vs_lost_g=g_lost,
+        lost_differ=independent.differs_from_lost(g_lost),
+        icc=icc,
+        icc_school=icc_school,
+        design_effect=deff,
+        n_effective=n_eff,
+    )
+
+
+_SKIP_DZ_INTERVAL = "d_z_interval" in inspect.signature(paired.paired_summary).parameters
+
+
+def _paired_summary(pm: PairedMoments, histogram: ChangeHistogram) -> paired.PairedSummary:
+    """The paired summary without the d_z interval when the stats module allows it (the
+    export does not carry it, and its root-finding is the slowest step of a table)."""
+    if _SKIP_DZ_INTERVAL:
+        return paired.paired_summary(pm, histogram, d_z_interval=False)
+    return paired.paired_summary(pm, histogram)
