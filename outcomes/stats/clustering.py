@@ -29,7 +29,7 @@ class OneWayAnova:
 
 
 def oneway_anova(clusters: Sequence[Moments]) -> OneWayAnova | None:
-    """One-way ANOVA from per-cluster n, sums and sums of squares, exactly (Fractions).
+    """One-way ANOVA over clusters from per-cluster n, sums and sums of squares, exactly.
 
     SSB = sum(s_i^2 / n_i) - S^2 / N, SSW = sum(ss_i) - sum(s_i^2 / n_i),
     MSB = SSB / (k - 1), MSW = SSW / (N - k), and with unequal cluster sizes the adjusted mean
@@ -38,27 +38,52 @@ def oneway_anova(clusters: Sequence[Moments]) -> OneWayAnova | None:
     detectable clustering). Empty clusters are ignored. None with fewer than two clusters or
     no within-cluster degrees of freedom."""
     used = [c for c in clusters if c.n > 0]
-    if len(used) < 2:
+    if not used:
         return None
     unit = reduce(lcm, (c.unit for c in used), 1)
     used = [c.rescaled(unit) for c in used]
-    k = len(used)
-    n_total = sum(c.n for c in used)
-    if n_total - k < 1:
+    return oneway_anova_from_sums(
+        unit=unit,
+        k=len(used),
+        n=sum(c.n for c in used),
+        s=sum(c.s for c in used),
+        ss=sum(c.ss for c in used),
+        sum_s2_over_n=sum((Fraction(c.s * c.s, c.n) for c in used), Fraction(0)),
+        sum_n2=sum(c.n * c.n for c in used),
+    )
+
+
+def oneway_anova_from_sums(
+    *, unit: int, k: int, n: int, s: int, ss: int, sum_s2_over_n: Fraction | float | int, sum_n2: int
+) -> OneWayAnova | None:
+    """The same ANOVA from sums that add across areas, so a region's between-class ICC needs
+    no per-class rows: k non-empty clusters, N = sum(n_i), S = sum(s_i), SS = sum(ss_i) (in
+    ``unit``), sum(s_i^2 / n_i) in unit^2 (a Fraction keeps it exact; a float is accepted) and
+    sum(n_i^2)."""
+    if unit < 1 or k < 0 or n < k:
+        raise ValueError("inconsistent cluster sums")
+    if k < 2 or n - k < 1:
         return None
-    s_total = sum(c.s for c in used)
-    between_part = sum((Fraction(c.s * c.s, c.n) for c in used), Fraction(0))
-    ssb = between_part - Fraction(s_total * s_total, n_total)
-    ssw = sum(c.ss for c in used) - between_part
+    between_part = Fraction(sum_s2_over_n)
+    ssb = between_part - Fraction(s * s, n)
+    ssw = ss - between_part
     scale = unit * unit
     msb = ssb / (k - 1) / scale
-    msw = ssw / (n_total - k) / scale
-    n0 = (n_total - Fraction(sum(c.n * c.n for c in used), n_total)) / (k - 1)
+    msw = ssw / (n - k) / scale
+    n0 = (n - Fraction(sum_n2, n)) / (k - 1)
     denominator = msb + (n0 - 1) * msw
     icc: float | None = None
     if denominator > 0:
         icc = float(max(Fraction(0), (msb - msw) / denominator))
-    return OneWayAnova(k=k, n_total=n_total, n0=float(n0), ms_between=float(msb), ms_within=float(msw), icc=icc)
+    return OneWayAnova(k=k, n_total=n, n0=float(n0), ms_between=float(msb), ms_within=float(msw), icc=icc)
+
+
+def icc_oneway_from_sums(
+    *, unit: int, k: int, n: int, s: int, ss: int, sum_s2_over_n: Fraction | float | int, sum_n2: int
+) -> float | None:
+    """``icc_oneway`` from additive cluster sums (see ``oneway_anova_from_sums``)."""
+    anova = oneway_anova_from_sums(unit=unit, k=k, n=n, s=s, ss=ss, sum_s2_over_n=sum_s2_over_n, sum_n2=sum_n2)
+    return anova.icc if anova is not None else None
 
 
 def icc_oneway(clusters: Sequence[Moments]) -> float | None:

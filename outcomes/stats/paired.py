@@ -1,23 +1,29 @@
 """The matched-pairs summary: everything a per-scale outcome row needs, from rollups alone.
 
-Sign convention: change = post - baseline, in scale points. Distributions and tests come from
-SciPy (``scipy.stats.t``, ``scipy.stats.wilcoxon``, ``scipy.stats.nct``); no p-value is
-computed by hand. No suppression or minimum-n policy is applied here: a selector decides what
-may be shown (no p or interval below 10 matched pupils, a caution below 30).
+Sign convention: change = post - baseline, in scale points. Distributions come from SciPy
+(the t distribution through ``scipy.special.stdtr``/``stdtrit``, the same functions
+``scipy.stats.t`` calls, without its per-call overhead; ``scipy.stats.wilcoxon`` for the exact
+signed-rank distribution; the normal CDF ``scipy.special.ndtr``; ``scipy.stats.nct``); no
+p-value is computed by hand. No suppression or minimum-n policy is applied here: a selector
+decides what may be shown (no p or interval below 10 matched pupils, a caution below 30).
 
 Wilcoxon signed-rank follows R's ``wilcox.test(x, y, paired = TRUE)`` defaults exactly:
 zero differences are dropped (``zero_method = "wilcox"``), ranks of |d| are averaged over
 ties, V is the sum of the ranks of the positive differences, and the p-value is
 
 - exact (the signed-rank null distribution, two-sided ``min(1, 2 * tail)``) only when fewer
-  than 50 non-zero differences remain and there are neither ties nor zeros;
+  than 50 non-zero differences remain and there are neither ties nor zeros: SciPy's
+  ``wilcoxon(method="exact")``, whose two-sided rule is R's;
 - otherwise the normal approximation with continuity correction and the tie-corrected
-  variance ``n(n+1)(2n+1)/24 - sum(t^3 - t)/48``.
+  variance: ``z = (V - n(n+1)/4 - sign * 0.5) / sqrt(n(n+1)(2n+1)/24 - sum(t^3 - t)/48)``,
+  ``p = 2 * Phi(-|z|)``, which is R's code and SciPy's ``method="asymptotic"`` line for line.
+  It is computed from the histogram's bins (O(bins), not O(pupils)), so a regional figure
+  over 70,000 pupils costs microseconds.
 
 SciPy's own ``method="auto"`` differs from R (it counts zeros towards its size limit of 50
 and switches to a permutation test for small samples with ties), so the method is chosen
-here and passed to SciPy explicitly. The reference tests check both branches against R's
-published output and an independent enumeration.
+here. The reference tests check both branches against R's published output, against a
+transcription of R's algorithm, and against ``scipy.stats.wilcoxon`` on the expanded values.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from outcomes.stats import effect_sizes
 from outcomes.stats.sufficient import ChangeHistogram, PairedMoments, to_units
@@ -103,20 +109,22 @@ def wilcoxon_signed_rank(histogram: ChangeHistogram) -> WilcoxonResult | None:
         w_minus += neg * rank
         below += group
     exact = n_nonzero < EXACT_LIMIT and not has_ties and not has_zeros
-    d = histogram.units_array()
-    d = d[d != 0].astype(np.float64)
-    result = stats.wilcoxon(
-        d,
-        zero_method="wilcox",
-        correction=True,
-        alternative="two-sided",
-        method="exact" if exact else "asymptotic",
-    )
+    if exact:
+        d = histogram.units_array()
+        d = d[d != 0].astype(np.float64)
+        p = float(stats.wilcoxon(d, zero_method="wilcox", alternative="two-sided", method="exact").pvalue)
+    else:
+        n = n_nonzero
+        tie_term = sum(g**3 - g for g in (pos + neg for pos, neg in by_abs.values()))
+        sigma = math.sqrt(n * (n + 1) * (2 * n + 1) / 24 - tie_term / 48)
+        z = w_plus - n * (n + 1) / 4
+        z = (z - math.copysign(0.5, z) if z else 0.0) / sigma
+        p = min(1.0, float(2 * special.ndtr(-abs(z))))
     rb = effect_sizes.rank_biserial(w_plus, w_minus)
     assert rb is not None  # n_nonzero > 0, so the ranks sum to n(n+1)/2 > 0
     return WilcoxonResult(
         v=w_plus,
-        p=float(result.pvalue),
+        p=p,
         method=EXACT if exact else NORMAL_APPROXIMATION,
         n_nonzero=n_nonzero,
         rank_biserial=rb,
@@ -137,9 +145,11 @@ def paired_summary(
     histogram: ChangeHistogram | None = None,
     *,
     confidence: float = 0.95,
+    d_z_interval: bool = True,
 ) -> PairedSummary:
     """The paired summary from sufficient statistics (and the change histogram, for the
-    Wilcoxon test and the median)."""
+    Wilcoxon test and the median). ``d_z_interval=False`` skips the noncentral-t interval
+    (about a millisecond a cell) and leaves d_z_ci_low/d_z_ci_high None."""
     if not 0 < confidence < 1:
         raise ValueError("confidence must lie strictly between 0 and 1")
     if histogram is not None:
@@ -157,11 +167,11 @@ def paired_summary(
         df = n - 1
         se = sd_change / math.sqrt(n)
         t = mean_change / se
-        p_value = float(2 * stats.t.sf(abs(t), df))
-        q = float(stats.t.ppf((1 + confidence) / 2, df))
+        p_value = float(2 * special.stdtr(df, -abs(t)))
+        q = float(special.stdtrit(df, (1 + confidence) / 2))
         ci_low, ci_high = mean_change - q * se, mean_change + q * se
         dz = effect_sizes.d_z(mean_change, sd_change)
-        interval = effect_sizes.d_z_interval(t, n, confidence=confidence)
+        interval = effect_sizes.d_z_interval(t, n, confidence=confidence) if d_z_interval else None
         if interval is not None:
             dz_lo, dz_hi = interval
 

@@ -1,8 +1,18 @@
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from scipy import stats
 
-from outcomes.stats.clustering import design_effect, effective_n, icc_oneway, mean_cluster_size, oneway_anova
+from outcomes.stats.clustering import (
+    design_effect,
+    effective_n,
+    icc_oneway,
+    icc_oneway_from_sums,
+    mean_cluster_size,
+    oneway_anova,
+    oneway_anova_from_sums,
+)
 from outcomes.stats.sufficient import Moments
 from tests.outcomes.stats.reference import SHROUT_FLEISS
 
@@ -66,3 +76,28 @@ def test_design_effect_inputs_are_checked():
         design_effect(28, -0.1)
     with pytest.raises(ValueError):
         effective_n(10, 0)
+
+
+def test_icc_from_additive_area_sums_equals_the_icc_from_every_class():
+    # Two local authorities' sums added together give the region's between-class ICC.
+    rng = np.random.default_rng(3)
+    classes = [Moments.from_units(rng.integers(20, 101, rng.integers(2, 30)).tolist(), 20) for _ in range(40)]
+    areas = [classes[:15], classes[15:]]
+    sums = [
+        {
+            "k": len(a),
+            "n": sum(c.n for c in a),
+            "s": sum(c.s for c in a),
+            "ss": sum(c.ss for c in a),
+            "sum_s2_over_n": sum(Fraction(c.s * c.s, c.n) for c in a),
+            "sum_n2": sum(c.n * c.n for c in a),
+        }
+        for a in areas
+    ]
+    region = {key: sums[0][key] + sums[1][key] for key in sums[0]}
+    assert icc_oneway_from_sums(unit=20, **region) == icc_oneway(classes)
+    as_float = {**region, "sum_s2_over_n": float(region["sum_s2_over_n"])}
+    assert icc_oneway_from_sums(unit=20, **as_float) == pytest.approx(icc_oneway(classes), rel=1e-9)
+    assert oneway_anova_from_sums(unit=20, k=1, n=5, s=100, ss=2000, sum_s2_over_n=2000, sum_n2=25) is None
+    with pytest.raises(ValueError):
+        oneway_anova_from_sums(unit=20, k=3, n=2, s=0, ss=0, sum_s2_over_n=0, sum_n2=2)

@@ -1,6 +1,10 @@
 import dataclasses
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
 
 from outcomes.stats.independent import LOST_G_FLAG, differs_from_lost, fragile, hedges_g, welch
 from outcomes.stats.paired import paired_summary_from_pairs
@@ -75,3 +79,25 @@ def test_fragile_when_signs_disagree_or_intervals_do_not_overlap():
     assert fragile(paired, None) is None
     too_small = paired_summary_from_pairs([1.0], [2.0], unit=1)
     assert fragile(too_small, w) is None
+
+
+# SciPy warns about its own moment calculation when one side is constant; the numbers agree.
+@pytest.mark.filterwarnings("ignore:Precision loss occurred:RuntimeWarning")
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.integers(20, 100), min_size=2, max_size=40),
+    st.lists(st.integers(20, 100), min_size=2, max_size=40),
+)
+def test_welch_agrees_with_scipys_ttest_ind_on_the_raw_values(baseline, post):
+    w = welch(Moments.from_units(baseline, 20), Moments.from_units(post, 20))
+    b, p = np.array(baseline) / 20, np.array(post) / 20
+    if np.ptp(b) == 0 and np.ptp(p) == 0:
+        assert w is None
+        return
+    ref = stats.ttest_ind(p, b, equal_var=False)
+    ci = ref.confidence_interval()
+    assert w.t == pytest.approx(ref.statistic, rel=1e-9)
+    assert w.df == pytest.approx(ref.df, rel=1e-9)
+    assert w.p_value == pytest.approx(ref.pvalue, rel=1e-8, abs=1e-15)
+    assert w.ci_low == pytest.approx(ci.low, rel=1e-9, abs=1e-12)
+    assert w.ci_high == pytest.approx(ci.high, rel=1e-9, abs=1e-12)

@@ -1,10 +1,12 @@
 import itertools
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import norm, rankdata
+from scipy.stats import wilcoxon as scipy_wilcoxon
 
 from outcomes.stats.paired import (
     EXACT,
@@ -220,3 +222,39 @@ def test_confidence_level_widens_or_narrows_the_interval():
     assert wide.ci_low < -2.4598858 < narrow.ci_low
     with pytest.raises(ValueError):
         paired_summary(PairedMoments.zero(1), confidence=1.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-12, 12), min_size=1, max_size=120))
+def test_wilcoxon_agrees_with_scipy_on_the_expanded_values_in_the_branch_r_chooses(changes):
+    w = wilcoxon_signed_rank(ChangeHistogram.from_units(changes, 4))
+    nonzero = [c for c in changes if c != 0]
+    if not nonzero:
+        assert w is None
+        return
+    assert w is not None
+    method = "exact" if w.method == EXACT else "asymptotic"
+    ref = scipy_wilcoxon(nonzero, zero_method="wilcox", correction=True, method=method)
+    assert w.p == pytest.approx(ref.pvalue, rel=1e-10, abs=1e-15)
+    assert min(w.v, w.n_nonzero * (w.n_nonzero + 1) / 2 - w.v) == ref.statistic
+
+
+def test_wilcoxon_from_a_regional_histogram_works_from_the_bins():
+    # 70,000 pupils on a 5-item scale (unit 20): the normal approximation from 200 bins.
+    rng = np.random.default_rng(70)
+    changes = rng.integers(-40, 60, 70_000)
+    hist = ChangeHistogram.from_units(changes.tolist(), 20)
+    w = wilcoxon_signed_rank(hist)
+    ref = scipy_wilcoxon(changes[changes != 0], correction=True, method="asymptotic")
+    assert w is not None and w.method == NORMAL_APPROXIMATION
+    assert w.p == pytest.approx(ref.pvalue, rel=1e-9, abs=1e-300)
+
+
+def test_the_d_z_interval_can_be_skipped():
+    s = paired_summary_from_pairs(SLEEP_GROUP_2, SLEEP_GROUP_1, unit=SLEEP_UNIT)
+    moments = PairedMoments.from_units(
+        [(round(x * 10), round(y * 10)) for x, y in zip(SLEEP_GROUP_2, SLEEP_GROUP_1, strict=True)], 10
+    )
+    quick = paired_summary(moments, d_z_interval=False)
+    assert quick.d_z_ci_low is None and quick.d_z_ci_high is None
+    assert quick.d_z == s.d_z and quick.p_value == s.p_value and quick.ci_low == s.ci_low
