@@ -35,6 +35,7 @@ __all__ = [
     "export_rows",
     "make_pupil",
     "outcome_version",
+    "populate",
     "programme_page",
     "region_row",
 ]
@@ -151,3 +152,27 @@ def region_row(rows: list[dict[str, str]], scale: str, subgroup: str = "all") ->
     found = [r for r in rows if r["scope"] == "region" and r["scale"] == scale and r["subgroup"] == subgroup]
     assert len(found) == 1, f"expected one region row for {scale}/{subgroup}, found {len(found)}"
     return found[0]
+
+
+def populate(baseline, post, n: int, *, gender: str = "girl", lost: int = 0, shift: int = 1, seed: int = 0) -> None:
+    """``n`` matched pupils who answer every item (safety and violence) at both waves, safety
+    rising by about ``shift`` points, plus ``lost`` pupils who answer only at baseline."""
+    import random
+
+    rng = random.Random(f"{baseline.pk}:{seed}:{n}")
+    reverse = {"SAF_02", "SAF_04", "VIO_02"}
+
+    def values(level: int) -> dict:
+        out = {}
+        for code in ("SAF_01", "SAF_02", "SAF_03", "SAF_04", "SAF_05", "VIO_01", "VIO_02", "VIO_03"):
+            keyed = max(1, min(5, level + rng.choice((-1, 0, 0, 1))))
+            out[code] = 6 - keyed if code in reverse else keyed
+        out["VIO_04"] = rng.randint(1, 3)
+        return out
+
+    for i in range(n + lost):
+        pupil = make_pupil(baseline)
+        level = rng.randint(2, 3)
+        answer(baseline, pupil, values(level), gender=gender)
+        if i < n:
+            answer(post, pupil, values(level + shift), gender=gender)
