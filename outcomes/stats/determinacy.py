@@ -19,9 +19,10 @@ decided on its own:
   2^61 - 1, then two random null vectors (fixed seed, so the answer is deterministic). A
   determined cell is 0 in every null vector; an undetermined one is non-zero in a random
   null vector except with probability 2^-61, and that rare error only hides an extra cell.
-  Arithmetic modulo p agrees with rational arithmetic unless p divides the matrix's minors;
-  the relation matrices of hierarchies and two-way tables with margins are network-like
-  (totally unimodular: every minor is 0 or +-1), so there they agree exactly.
+  Arithmetic modulo p agrees with rational arithmetic unless p divides a non-zero minor; the
+  relation matrices of a plain hierarchy and of a two-way table with margins are totally
+  unimodular (every minor is 0 or +-1), so there they agree exactly, and the tests compare
+  both methods with rational elimination on random systems of any shape.
 """
 
 from __future__ import annotations
