@@ -37,8 +37,9 @@ class ItemKey:
 def min_answered(n_items: int, *, fraction: Fraction = DEFAULT_FRACTION) -> int:
     """The fewest answered items that still give a score: ceil(fraction x n_items).
 
-    Computed in integers (``0.8 * 5`` in floating point is 4.000000000000001 on some paths,
-    whose ceiling would be 5)."""
+    Computed in integers: 0.8 is not a binary fraction, so ``ceil(0.8 * k)`` is only right
+    by the luck of rounding (``0.7 * 10`` is 7.000000000000001, whose ceiling is 8), and a
+    caller may pass another fraction."""
     if n_items < 1:
         raise ValueError("a scale needs at least one item")
     if not 0 < fraction <= 1:

@@ -104,3 +104,11 @@ def test_a_unit_that_cannot_hold_the_score_is_refused_not_rounded():
 def test_answers_and_keys_must_line_up():
     with pytest.raises(ValueError):
         scale_score([1, 2, 3], KEYS_5)
+
+
+@pytest.mark.parametrize("value", [1, 2, 3, 4, 5])
+def test_answering_v_and_six_minus_v_on_reverse_keyed_items_scores_v(value):
+    # How the end-to-end reference import writes a reference value onto a five-point scale.
+    answers = [6 - value if key.reverse_keyed else value for key in KEYS_5]
+    assert scale_score(answers, KEYS_5) == value
+    assert scale_score_units(answers, KEYS_5) == value * grid_unit(5)
