@@ -37,9 +37,9 @@ class ItemKey:
 def min_answered(n_items: int, *, fraction: Fraction = DEFAULT_FRACTION) -> int:
     """The fewest answered items that still give a score: ceil(fraction x n_items).
 
-    Computed in integers: 0.8 is not a binary fraction, so ``ceil(0.8 * k)`` is only right
-    by the luck of rounding (``0.7 * 10`` is 7.000000000000001, whose ceiling is 8), and a
-    caller may pass another fraction."""
+    Computed in integers from a Fraction, so the rule is exact by construction rather than
+    by the luck of floating-point rounding: ``0.55 * 100`` is 55.00000000000001, whose
+    ceiling is 56."""
     if n_items < 1:
         raise ValueError("a scale needs at least one item")
     if not 0 < fraction <= 1:
