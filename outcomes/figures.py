@@ -9,7 +9,6 @@ unit and rescaled to their least common multiple at the end, so the result stays
 
 from __future__ import annotations
 
-import inspect
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -184,24 +183,8 @@ def _merge_histogram(into: dict[int, int], data: dict) -> None:
 def icc_from_sums(
     *, unit: int, k: int, n: int, s: int, ss: int, sum_s2_over_n: float | Fraction, sum_n2: int
 ) -> float | None:
-    """One-way ANOVA ICC from additive per-cluster sums (the estimator of
-    ``outcomes.stats.clustering.oneway_anova``, which needs every cluster's Moments). Uses
-    the stats module's own function once it has one (contract, "Changes")."""
-    own = getattr(clustering, "icc_oneway_from_sums", None)
-    if own is not None:
-        return own(unit=unit, k=k, n=n, s=s, ss=ss, sum_s2_over_n=sum_s2_over_n, sum_n2=sum_n2)
-    if k < 2 or n - k < 1:
-        return None
-    scale = unit * unit
-    ssb = float(sum_s2_over_n) - s * s / n
-    ssw = ss - float(sum_s2_over_n)
-    msb = ssb / (k - 1) / scale
-    msw = ssw / (n - k) / scale
-    n0 = (n - sum_n2 / n) / (k - 1)
-    denominator = msb + (n0 - 1) * msw
-    if denominator <= 0:
-        return None
-    return max(0.0, (msb - msw) / denominator)
+    """One-way ANOVA ICC of the change from additive per-cluster sums (``outcomes.stats``)."""
+    return clustering.icc_oneway_from_sums(unit=unit, k=k, n=n, s=s, ss=ss, sum_s2_over_n=sum_s2_over_n, sum_n2=sum_n2)
 
 
 @dataclass
@@ -283,12 +266,7 @@ def cell_figures(combined: Combined, *, clustered: bool) -> Figures:
     )
 
 
-_SKIP_DZ_INTERVAL = "d_z_interval" in inspect.signature(paired.paired_summary).parameters
-
-
 def _paired_summary(pm: PairedMoments, histogram: ChangeHistogram) -> paired.PairedSummary:
-    """The paired summary without the d_z interval when the stats module allows it (the
-    export does not carry it, and its root-finding is the slowest step of a table)."""
-    if _SKIP_DZ_INTERVAL:
-        return paired.paired_summary(pm, histogram, d_z_interval=False)
-    return paired.paired_summary(pm, histogram)
+    """The paired summary without the d_z interval: the export does not carry it, and its
+    root-finding would be most of a regional table's time."""
+    return paired.paired_summary(pm, histogram, d_z_interval=False)
