@@ -83,14 +83,14 @@ def differs_from_lost(g: float | None) -> bool | None:
     return None if g is None else abs(g) > LOST_G_FLAG
 
 
-def fragile(paired: PairedSummary, welch_result: WelchResult | None) -> bool | None:
+def fragile(paired: PairedSummary, welch: WelchResult | None) -> bool | None:
     """A paired result is fragile when the Welch comparison disagrees in sign or the two 95 %
     intervals do not overlap. None when either analysis is missing its estimate or interval."""
-    if welch_result is None:
+    if welch is None:
         return None
     mean, lo, hi = paired.mean_change, paired.ci_low, paired.ci_high
     if mean is None or lo is None or hi is None:
         return None
-    opposite_sign = mean * welch_result.mean_diff < 0
-    disjoint = hi < welch_result.ci_low or welch_result.ci_high < lo
+    opposite_sign = mean * welch.mean_diff < 0
+    disjoint = hi < welch.ci_low or welch.ci_high < lo
     return opposite_sign or disjoint
