@@ -479,7 +479,10 @@ def _adjust(rows: list[FigureRow]) -> None:
         if row.subgroup != ALL:
             cuts[(row.scope, row.scope_id, row.scale)].append(row)
     for members in families.values():
-        for row, p in zip(members, holm([r.figures.summary.p_value for r in members]), strict=True):
+        pvalues = [r.figures.summary.p_value for r in members]
+        # Holm over a family of one p-value is that p-value (and skips statsmodels' call).
+        adjusted = pvalues if len(pvalues) == 1 else holm(pvalues)
+        for row, p in zip(members, adjusted, strict=True):
             row.p_holm = p
     for members in cuts.values():
         for row, p in zip(members, benjamini_hochberg([r.figures.summary.p_value for r in members]), strict=True):
