@@ -244,8 +244,8 @@ def match_responses(
     ambiguous = 0
     if own_code_base and own_code_later:
         result = sgic.match_codes(own_code_base, own_code_later)
-        base_by_id = {r.id: r for r in baseline}
-        later_by_id = {r.id: r for r in later}
+        base_by_id: dict[object, ResponseRecord] = {r.id: r for r in baseline}
+        later_by_id: dict[object, ResponseRecord] = {r.id: r for r in later}
         pairs.extend((base_by_id[b], later_by_id[p], EXACT) for b, p in result.exact)
         pairs.extend((base_by_id[b], later_by_id[p], FUZZY) for b, p in result.fuzzy)
         ambiguous = len(set(result.ambiguous_post))
@@ -322,7 +322,7 @@ def build_pair(
             else:
                 gender, ethnic = record.gender, record.ethnic_group
             for dimension, category in _categories(gender, ethnic):
-                if x is not None and y is not None:
+                if x is not None and y is not None and partner is not None:
                     row(spec, unit, dimension, category).add_pair(x, y, partner[1])
                 elif x is not None:
                     row(spec, unit, dimension, category).add_lost(x)

@@ -53,7 +53,7 @@ CATEGORY_LABELS = {
     "ethnicity": {**dict(Response.EthnicGroup.choices), NOT_RECORDED: "Not recorded"},
     "dose": {**{code: label for _, code, label in DOSE_BANDS}, NOT_RECORDED: "No lesson plan recorded"},
 }
-DOSE_CODES = {band: code for band, code, _ in DOSE_BANDS}
+DOSE_CODES: dict[int | None, str] = {band: code for band, code, _ in DOSE_BANDS}
 CAVEAT = (
     "Pre/post change without a comparison group is monitoring, not proof of impact: other things "
     "also change pupils' answers over time."
@@ -216,8 +216,8 @@ def _collect(programme_id: int, resolved: ResolvedFilter, *, without: str | None
                 cell(scale, (scope, sub)).add_class_row(row)
         _roll_up(collected, ["class", "school", "local_authority"])
     else:
-        rows = AreaRollup.objects.filter(**{k: v for k, v in lookups.items() if k != "school_id"})
-        for row in rows.values(*_ROW_FIELDS, "n_classes", "sum_class_n2", "class_between", "schools"):
+        area_rows = AreaRollup.objects.filter(**{k: v for k, v in lookups.items() if k != "school_id"})
+        for row in area_rows.values(*_ROW_FIELDS, "n_classes", "sum_class_n2", "class_between", "schools"):
             scale = remember_scale(row)
             scope = ("local_authority", row["local_authority_id"])
             for sub in _subgroups(row, breakdown):
@@ -249,7 +249,7 @@ def _roll_up(collected: _Collected, levels: list[str]) -> None:
 # --- 2 and 3. Merging categories and disclosure -----------------------------------------------
 
 
-def _merge_plan(collected: _Collected, breakdown: str | None, top: str) -> dict[str, tuple[str, ...]]:
+def _merge_plan(collected: _Collected, breakdown: str | None, top: str) -> dict[str, str]:
     """Category -> published label for gender and ethnic group: merge the small "other",
     "prefer not to say" and "not recorded" groups when that lets every category show. The
     same categories are used in every scope and scale (counted at the top scope, the
@@ -479,13 +479,14 @@ def _adjust(rows: list[FigureRow]) -> None:
         if row.subgroup != ALL:
             cuts[(row.scope, row.scope_id, row.scale)].append(row)
     for members in families.values():
-        pvalues = [r.figures.summary.p_value for r in members]
+        pvalues = [r.figures.summary.p_value for r in members if r.figures is not None]
         # Holm over a family of one p-value is that p-value (and skips statsmodels' call).
         adjusted = pvalues if len(pvalues) == 1 else holm(pvalues)
         for row, p in zip(members, adjusted, strict=True):
             row.p_holm = p
     for members in cuts.values():
-        for row, p in zip(members, benjamini_hochberg([r.figures.summary.p_value for r in members]), strict=True):
+        cut = [r.figures.summary.p_value for r in members if r.figures is not None]
+        for row, p in zip(members, benjamini_hochberg(cut), strict=True):
             row.p_bh = p
 
 
@@ -496,7 +497,7 @@ def _scope_names(collections) -> dict[ScopeKey, tuple[str, str]]:
         for cells in collected.cells.values():
             for scope, _sub in cells:
                 wanted[scope[0]].add(scope[1])
-    names: dict[ScopeKey, tuple[str, str]] = {("region", ""): ("region", settings.UPSTREAM_REGION_NAME)}
+    names: dict[ScopeKey, tuple[str, str]] = {("region", ""): ("region", str(settings.UPSTREAM_REGION_NAME))}
     for pk, slug, name in LocalAuthority.objects.filter(pk__in=wanted["local_authority"]).values_list(
         "pk", "slug", "name"
     ):

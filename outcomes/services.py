@@ -17,8 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
@@ -33,8 +34,8 @@ from .models import AreaRollup, ClassPair, ClassRollup, Compare, DataVersion
 
 BATCH_SIZE = 200
 Wave = SurveyWindow.Wave
-LATER_WAVE = {Compare.POST: Wave.POST, Compare.FOLLOW_UP: Wave.FOLLOW_UP}
-COMPARE_FOR_WAVE = {Wave.POST: Compare.POST, Wave.FOLLOW_UP: Compare.FOLLOW_UP}
+LATER_WAVE: dict[str, str] = {Compare.POST: Wave.POST, Compare.FOLLOW_UP: Wave.FOLLOW_UP}
+COMPARE_FOR_WAVE: dict[str, str] = {Wave.POST: Compare.POST, Wave.FOLLOW_UP: Compare.FOLLOW_UP}
 SCORED_SCALES = tuple(response_scales.PRESETS)
 _AREA_LOCK = 4020  # first key of PostgreSQL's two-key advisory locks: "an area rollup"
 
@@ -58,14 +59,15 @@ def dose_band(delivered: int | None, planned: int | None) -> int | None:
     return 1 if 2 * delivered >= planned else 0
 
 
-def window_closed_at(window: dict) -> dt.datetime:
+def window_closed_at(window: Mapping[str, Any]) -> dt.datetime:
     """When a window stopped taking answers: its closing time, or when it was closed by
     hand if that was earlier."""
-    closed_at = window.get("closed_at")
-    return min(window["closes_at"], closed_at) if closed_at else window["closes_at"]
+    closes_at: dt.datetime = window["closes_at"]
+    closed_at: dt.datetime | None = window.get("closed_at")
+    return min(closes_at, closed_at) if closed_at else closes_at
 
 
-def window_is_closed(window: dict, now: dt.datetime) -> bool:
+def window_is_closed(window: Mapping[str, Any], now: dt.datetime) -> bool:
     return window.get("closed_at") is not None or window["closes_at"] <= now
 
 
@@ -111,17 +113,17 @@ class _Batch:
 
 
 def _read_batch(group_ids: Sequence[int], now: dt.datetime) -> _Batch:
-    groups = {
-        row["id"]: row
+    groups: dict[int, dict[str, Any]] = {
+        row["id"]: dict(row)
         for row in TeachingGroup.objects.filter(pk__in=group_ids).values(
             "id", "school_id", "school__local_authority_id", "programme_id", "academic_year", "year_group"
         )
     }
-    windows: dict[tuple[int, str], dict] = {}
-    for row in SurveyWindow.objects.filter(group_id__in=groups).values(
+    windows: dict[tuple[int, str], dict[str, Any]] = {}
+    for window in SurveyWindow.objects.filter(group_id__in=groups).values(
         "id", "group_id", "wave", "instrument_version_id", "opens_at", "closes_at", "closed_at"
     ):
-        windows[(row["group_id"], row["wave"])] = row
+        windows[(window["group_id"], window["wave"])] = dict(window)
     closed_ids = [w["id"] for w in windows.values() if window_is_closed(w, now)]
     version_ids = {w["instrument_version_id"] for w in windows.values()}
     instrument_by_version = dict(
@@ -150,11 +152,11 @@ def _read_batch(group_ids: Sequence[int], now: dt.datetime) -> _Batch:
         .annotate(answered=Count("id"), keyed=Sum(keyed_value_expression()))
         .order_by()
     )
-    for row in sums.iterator(chunk_size=5000):
-        scores[row["response_id"]][row["item__scale_code"]] = (row["answered"], row["keyed"])
+    for summed in sums.iterator(chunk_size=5000):
+        scores[summed["response_id"]][summed["item__scale_code"]] = (summed["answered"], summed["keyed"])
 
     responses: dict[int, list[ResponseRecord]] = defaultdict(list)
-    for row in (
+    for response in (
         Response.objects.filter(window_id__in=closed_ids, status=Response.Status.COMPLETED)
         .values(
             "id",
@@ -168,15 +170,15 @@ def _read_batch(group_ids: Sequence[int], now: dt.datetime) -> _Batch:
         .order_by("pk")
         .iterator(chunk_size=5000)
     ):
-        responses[row["window_id"]].append(
+        responses[response["window_id"]].append(
             ResponseRecord(
-                id=row["id"],
-                participant_id=row["participant_id"],
-                sgic_hashes=tuple(row["participant__sgic_element_hashes"] or ()),
-                participant_year_group=row["participant__year_group"],
-                gender=row["gender"],
-                ethnic_group=row["ethnic_group"],
-                scores=scores.pop(row["id"], {}),
+                id=response["id"],
+                participant_id=response["participant_id"],
+                sgic_hashes=tuple(response["participant__sgic_element_hashes"] or ()),
+                participant_year_group=response["participant__year_group"],
+                gender=response["gender"],
+                ethnic_group=response["ethnic_group"],
+                scores=scores.pop(response["id"], {}),
             )
         )
 
@@ -190,9 +192,11 @@ def _read_batch(group_ids: Sequence[int], now: dt.datetime) -> _Batch:
         for pid, (path, depth) in programme_paths.items()
     }
     deliveries: dict[int, list[tuple[dt.date, str]]] = defaultdict(list)
-    for row in LessonDelivery.objects.filter(group_id__in=groups).values("group_id", "delivered_on", "lesson__path"):
-        deliveries[row["group_id"]].append((row["delivered_on"], row["lesson__path"]))
-    return _Batch(groups, windows, scales, responses, planned, deliveries, programme_paths)
+    for delivery in LessonDelivery.objects.filter(group_id__in=groups).values(
+        "group_id", "delivered_on", "lesson__path"
+    ):
+        deliveries[delivery["group_id"]].append((delivery["delivered_on"], delivery["lesson__path"]))
+    return _Batch(dict(groups), windows, scales, responses, planned, deliveries, programme_paths)
 
 
 def _lessons_delivered(batch: _Batch, group: dict, baseline: dict, later: dict) -> int:
@@ -550,7 +554,7 @@ def pairs_due(*, now: dt.datetime | None = None, lookback: dt.timedelta = dt.tim
     return sorted(due)
 
 
-def _keys_of(window: dict) -> set[PairKey]:
+def _keys_of(window: Mapping[str, Any]) -> set[PairKey]:
     if window["wave"] == Wave.BASELINE:
         return {(window["group_id"], Compare.POST), (window["group_id"], Compare.FOLLOW_UP)}
     return {(window["group_id"], COMPARE_FOR_WAVE[window["wave"]])}
