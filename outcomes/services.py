@@ -538,6 +538,13 @@ def pairs_due(*, now: dt.datetime | None = None, lookback: dt.timedelta = dt.tim
     ).values("id", "group_id", "wave", "closes_at", "closed_at")
     windows = list(recent)
     keys = {key for window in windows for key in _keys_of(window)}
+    # Only pairs whose later window exists have anything to refresh.
+    later = set(
+        SurveyWindow.objects.filter(group_id__in={g for g, _ in keys}, wave__in=list(COMPARE_FOR_WAVE)).values_list(
+            "group_id", "wave"
+        )
+    )
+    keys = {(g, c) for g, c in keys if (g, LATER_WAVE[c]) in later}
     refreshed = {
         (p["group_id"], p["compare"]): (p["refreshed_at"], p["frozen_at"])
         for p in ClassPair.objects.filter(group_id__in={g for g, _ in keys}).values(
@@ -547,7 +554,7 @@ def pairs_due(*, now: dt.datetime | None = None, lookback: dt.timedelta = dt.tim
     due: set[PairKey] = set()
     for window in windows:
         closed = window_closed_at(window)
-        for key in _keys_of(window):
+        for key in _keys_of(window) & keys:
             refreshed_at, frozen_at = refreshed.get(key, (None, None))
             if frozen_at is None and (refreshed_at is None or refreshed_at < closed):
                 due.add(key)

@@ -281,6 +281,10 @@ def test_windows_closed_at_their_closing_time_are_found_by_the_beat_job():
     answer(baseline, pupil, SAFETY_ALL)
     answer(post, pupil, SAFETY_ALL)
     assert services.pairs_due() == []
+    # A class with only a baseline (no post survey yet) has nothing to refresh.
+    other, _b, _p = closed_class(programme=programme, version=version, close_later=False)
+    SurveyWindow.objects.filter(group=other, wave="post").delete()
+    SurveyWindow.objects.filter(group=other, wave="baseline").update(closes_at=post.closes_at)
 
     with freeze_time(post.closes_at + dt.timedelta(minutes=5)):
         assert services.pairs_due() == [(group.pk, "post")]
