@@ -38,12 +38,12 @@ from accounts.models import LocalAuthority, School
 from lessons.models import TeachingGroup
 from surveys.models import Instrument, Response
 
-from .figures import CellSums, Combined, Figures, cell_figures
+from .figures import CellSums, Combined, Figures, cell_figures, holm
 from .filters import ResolvedFilter
 from .models import NOT_RECORDED, AreaRollup, ClassRollup, DataVersion, Dimension
 from .services import DOSE_BANDS
 from .stats.disclosure import RULES_VERSION, Cell, Reason, Relation, Table, disclose, merge_breakdown
-from .stats.multiplicity import benjamini_hochberg, holm
+from .stats.multiplicity import benjamini_hochberg
 
 LEVELS = ("region", "local_authority", "school", "class")
 ALL = "all"
@@ -469,7 +469,9 @@ def _subgroup_name(sub: str) -> str:
 
 def _adjust(rows: list[FigureRow]) -> None:
     """Holm across the programme's scales for each scope and subgroup; Benjamini-Hochberg
-    across a breakdown's categories for each scope and scale. Only shown p-values count."""
+    across a breakdown's categories for each scope and scale. Only shown p-values count.
+    (Holm is ``figures.holm`` for now: the same numbers as the stats module's, without its
+    garbage collection per call.)"""
     families: dict[tuple, list[FigureRow]] = defaultdict(list)
     cuts: dict[tuple, list[FigureRow]] = defaultdict(list)
     for row in rows:
@@ -480,8 +482,7 @@ def _adjust(rows: list[FigureRow]) -> None:
             cuts[(row.scope, row.scope_id, row.scale)].append(row)
     for members in families.values():
         pvalues = [r.figures.summary.p_value for r in members if r.figures is not None]
-        # Holm over a family of one p-value is that p-value (and skips statsmodels' call).
-        adjusted = pvalues if len(pvalues) == 1 else holm(pvalues)
+        adjusted = holm(pvalues)
         for row, p in zip(members, adjusted, strict=True):
             row.p_holm = p
     for members in cuts.values():
