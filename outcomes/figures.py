@@ -41,12 +41,14 @@ SMALL_SAMPLE = 30
 
 
 class _UnitSums:
-    __slots__ = ("classes", "class_between", "class_n2", "histogram", "schools", "sums")
+    __slots__ = ("class_between", "class_n2", "classes", "histogram", "school_change", "school_n", "sums")
 
     def __init__(self) -> None:
         self.sums = dict.fromkeys(SUMS, 0)
-        self.histogram: dict[int, int] = {}
-        self.schools: dict[int, list[int]] = {}
+        # Keys stay strings (as stored in JSON) until ``combined``: cheaper to add up.
+        self.histogram: dict[str, int] = {}
+        self.school_n: dict[str, int] = {}
+        self.school_change: dict[str, int] = {}
         self.classes = 0
         self.class_n2 = 0
         self.class_between = 0.0
@@ -66,11 +68,12 @@ class Combined:
     classes: int
     class_n2: int
     class_between: float
-    schools: dict[int, tuple[int, int]] = field(default_factory=dict)
+    school_n: dict[str, int] = field(default_factory=dict)  # school id -> matched pupils
+    school_change: dict[str, int] = field(default_factory=dict)  # school id -> sum of change (units)
 
     @property
     def n_schools(self) -> int:
-        return sum(1 for n, _ in self.schools.values() if n > 0)
+        return sum(1 for n in self.school_n.values() if n > 0)
 
 
 class CellSums:
@@ -97,14 +100,12 @@ class CellSums:
         sums = target.sums
         for name in SUMS:
             sums[name] += row[name]
-        _merge_histogram(target.histogram, row["histogram"])
+        _merge(target.histogram, row["histogram"])
         target.classes += row["n_classes"]
         target.class_n2 += row["sum_class_n2"]
         target.class_between += row["class_between"]
-        for school_id, (n, s) in row["schools"].items():
-            school = target.schools.setdefault(int(school_id), [0, 0])
-            school[0] += n
-            school[1] += s
+        _merge(target.school_n, row["school_n"])
+        _merge(target.school_change, row["school_change"])
 
     def add_class_row(self, row: dict) -> None:
         """A ``ClassRollup`` row: one class's sums (the ICC parts follow from them)."""
@@ -112,39 +113,52 @@ class CellSums:
         sums = target.sums
         for name in SUMS:
             sums[name] += row[name]
-        _merge_histogram(target.histogram, row["histogram"])
+        _merge(target.histogram, row["histogram"])
         n = row["n_matched"]
         if n:
             change = row["sum_y"] - row["sum_x"]
             target.classes += 1
             target.class_n2 += n * n
             target.class_between += change * change / n
-            school = target.schools.setdefault(row["school_id"], [0, 0])
-            school[0] += n
-            school[1] += change
+            school = str(row["school_id"])
+            target.school_n[school] = target.school_n.get(school, 0) + n
+            target.school_change[school] = target.school_change.get(school, 0) + change
 
     def add(self, other: CellSums) -> None:
         for unit, theirs in other.by_unit.items():
             mine = self._unit(unit)
             for name in SUMS:
                 mine.sums[name] += theirs.sums[name]
-            for bin_, count in theirs.histogram.items():
-                mine.histogram[bin_] = mine.histogram.get(bin_, 0) + count
+            _merge(mine.histogram, theirs.histogram)
             mine.classes += theirs.classes
             mine.class_n2 += theirs.class_n2
             mine.class_between += theirs.class_between
-            for school_id, (n, s) in theirs.schools.items():
-                school = mine.schools.setdefault(school_id, [0, 0])
-                school[0] += n
-                school[1] += s
+            _merge(mine.school_n, theirs.school_n)
+            _merge(mine.school_change, theirs.school_change)
 
     def combined(self) -> Combined | None:
+        """The cell's sums in one unit. The result may share this object's dicts: add
+        nothing to it afterwards."""
         if not self.by_unit:
             return None
         unit = reduce(math.lcm, self.by_unit, 1)
+        if len(self.by_unit) == 1:
+            # The usual case: one instrument version, nothing to rescale or copy.
+            only = self.by_unit[unit]
+            return _combined(
+                unit,
+                only.sums,
+                {int(k): v for k, v in only.histogram.items()},
+                only.school_n,
+                only.school_change,
+                only.classes,
+                only.class_n2,
+                only.class_between,
+            )
         totals = dict.fromkeys(SUMS, 0)
         histogram: dict[int, int] = {}
-        schools: dict[int, list[int]] = {}
+        school_n: dict[str, int] = {}
+        school_change: dict[str, int] = {}
         classes = class_n2 = 0
         class_between = 0.0
         for own_unit, part in self.by_unit.items():
@@ -152,34 +166,52 @@ class CellSums:
             for name, value in part.sums.items():
                 totals[name] += value * (f * f if name in _SQUARED else f if name in _LINEAR else 1)
             for bin_, count in part.histogram.items():
-                histogram[bin_ * f] = histogram.get(bin_ * f, 0) + count
-            for school_id, (n, s) in part.schools.items():
-                school = schools.setdefault(school_id, [0, 0])
-                school[0] += n
-                school[1] += s * f
+                key = int(bin_) * f
+                histogram[key] = histogram.get(key, 0) + count
+            for school, n in part.school_n.items():
+                school_n[school] = school_n.get(school, 0) + n
+            for school, s in part.school_change.items():
+                school_change[school] = school_change.get(school, 0) + s * f
             classes += part.classes
             class_n2 += part.class_n2
             class_between += part.class_between * f * f
-        t = totals
-        return Combined(
-            unit=unit,
-            paired=PairedMoments(unit, t["n_matched"], t["sum_x"], t["sum_y"], t["sum_xx"], t["sum_yy"], t["sum_xy"]),
-            lost=Moments(unit, t["n_lost"], t["sum_lost"], t["sumsq_lost"]),
-            unmatched=Moments(unit, t["n_unmatched"], t["sum_unmatched"], t["sumsq_unmatched"]),
-            histogram=ChangeHistogram(unit, histogram),
-            n_exact=t["n_exact"],
-            n_fuzzy=t["n_fuzzy"],
-            classes=classes,
-            class_n2=class_n2,
-            class_between=class_between,
-            schools={k: (v[0], v[1]) for k, v in schools.items()},
-        )
+        return _combined(unit, totals, histogram, school_n, school_change, classes, class_n2, class_between)
 
 
-def _merge_histogram(into: dict[int, int], data: dict) -> None:
-    for bin_, count in data.items():
-        key = int(bin_)
-        into[key] = into.get(key, 0) + count
+def _combined(
+    unit: int,
+    t: dict[str, int],
+    histogram: dict[int, int],
+    school_n: dict[str, int],
+    school_change: dict[str, int],
+    classes: int,
+    class_n2: int,
+    class_between: float,
+) -> Combined:
+    return Combined(
+        unit=unit,
+        paired=PairedMoments(unit, t["n_matched"], t["sum_x"], t["sum_y"], t["sum_xx"], t["sum_yy"], t["sum_xy"]),
+        lost=Moments(unit, t["n_lost"], t["sum_lost"], t["sumsq_lost"]),
+        unmatched=Moments(unit, t["n_unmatched"], t["sum_unmatched"], t["sumsq_unmatched"]),
+        histogram=ChangeHistogram(unit, histogram),
+        n_exact=t["n_exact"],
+        n_fuzzy=t["n_fuzzy"],
+        classes=classes,
+        class_n2=class_n2,
+        class_between=class_between,
+        school_n=school_n,
+        school_change=school_change,
+    )
+
+
+def _merge(into: dict[str, int], data: dict[str, int]) -> None:
+    """Add ``data``'s counts or sums into ``into``, key by key."""
+    if not into:
+        into.update(data)
+        return
+    get = into.get
+    for key, value in data.items():
+        into[key] = get(key, 0) + value
 
 
 def icc_from_sums(
@@ -233,7 +265,7 @@ def cell_figures(combined: Combined, *, clustered: bool) -> Figures:
             sum_s2_over_n=combined.class_between,
             sum_n2=combined.class_n2,
         )
-        used = [(n, s) for n, s in combined.schools.values() if n > 0]
+        used = [(n, combined.school_change.get(school, 0)) for school, n in combined.school_n.items() if n > 0]
         if len(used) >= 2:
             icc_school = icc_from_sums(
                 unit=combined.unit,
@@ -241,7 +273,9 @@ def cell_figures(combined: Combined, *, clustered: bool) -> Figures:
                 n=pm.n,
                 s=change.s,
                 ss=change.ss,
-                sum_s2_over_n=sum((Fraction(s * s, n) for n, s in used), Fraction(0)),
+                # A float sum, like the between-class one: exact ratios cost more than the
+                # whole table, and the ICC is reported to a few digits.
+                sum_s2_over_n=math.fsum(s * s / n for n, s in used),
                 sum_n2=sum(n * n for n, _ in used),
             )
         if icc is not None and combined.classes:

@@ -158,16 +158,18 @@ class ClassRollup(_Sums):
 class AreaRollup(_Sums):
     """Class rollups summed per programme, academic year, local authority, year group,
     instrument, scale, unit and subgroup category. Rebuilt from ``ClassRollup`` whenever one
-    of its classes changes (``services``), so it is always their exact sum."""
+    of its classes changes (``services``), so it is always their exact sum. Rows with
+    ``year_group = 0`` (``services.ALL_YEAR_GROUPS``) sum an authority's year groups."""
 
     n_classes = models.PositiveIntegerField(default=0, help_text="Classes with matched pupils in this cell.")
     sum_class_n2 = models.BigIntegerField(default=0, help_text="Sum over classes of matched n squared.")
     class_between = models.FloatField(
         default=0.0, help_text="Sum over classes of (sum of change)^2 / n, in units squared (ICC between classes)."
     )
-    schools = models.JSONField(
-        default=dict, help_text="School id -> [matched n, sum of change in units] (ICC between schools, n_schools)."
-    )
+    # Per school (ICC between schools, the number of schools): two flat maps of integers,
+    # which decode and add up much faster than a map of pairs.
+    school_n = models.JSONField(default=dict, help_text="School id -> matched pupils in this cell.")
+    school_change = models.JSONField(default=dict, help_text="School id -> sum of change in units.")
 
     class Meta:
         constraints = [

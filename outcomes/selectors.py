@@ -41,7 +41,7 @@ from surveys.models import Instrument, Response
 from .figures import CellSums, Combined, Figures, cell_figures, holm
 from .filters import ResolvedFilter
 from .models import NOT_RECORDED, AreaRollup, ClassRollup, DataVersion, Dimension
-from .services import DOSE_BANDS
+from .services import ALL_YEAR_GROUPS, DOSE_BANDS
 from .stats.disclosure import RULES_VERSION, Cell, Reason, Relation, Table, disclose, merge_breakdown
 from .stats.multiplicity import benjamini_hochberg
 
@@ -216,8 +216,17 @@ def _collect(programme_id: int, resolved: ResolvedFilter, *, without: str | None
                 cell(scale, (scope, sub)).add_class_row(row)
         _roll_up(collected, ["class", "school", "local_authority"])
     else:
-        area_rows = AreaRollup.objects.filter(**{k: v for k, v in lookups.items() if k != "school_id"})
-        for row in area_rows.values(*_ROW_FIELDS, "n_classes", "sum_class_n2", "class_between", "schools"):
+        area_lookups = {k: v for k, v in lookups.items() if k != "school_id"}
+        if "year_group" not in area_lookups:
+            # Each authority's rows summed over its year groups, unless year groups are asked for.
+            if breakdown == "year_group":
+                area_lookups["year_group__gt"] = ALL_YEAR_GROUPS
+            else:
+                area_lookups["year_group"] = ALL_YEAR_GROUPS
+        area_rows = AreaRollup.objects.filter(**area_lookups)
+        for row in area_rows.values(
+            *_ROW_FIELDS, "n_classes", "sum_class_n2", "class_between", "school_n", "school_change"
+        ):
             scale = remember_scale(row)
             scope = ("local_authority", row["local_authority_id"])
             for sub in _subgroups(row, breakdown):
@@ -340,9 +349,7 @@ def _complements(
             scope = key[0]
             rest_schools = None
             if scope[0] in ("region", "local_authority"):
-                rest_schools = sum(
-                    1 for school, (m, _) in whole.schools.items() if m > combined.schools.get(school, (0, 0))[0]
-                )
+                rest_schools = sum(1 for school, m in whole.school_n.items() if m > combined.school_n.get(school, 0))
             u_key, c_key = ("unfiltered", name, key), ("complement", name, key)
             extra_cells.append(Cell(u_key, whole.paired.n, _n_schools(scope, whole)))
             extra_cells.append(Cell(c_key, whole.paired.n - n, rest_schools))

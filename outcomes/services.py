@@ -33,6 +33,8 @@ from .building import PairBuild, ResponseRecord, build_pair, scales_by_version
 from .models import AreaRollup, ClassPair, ClassRollup, Compare, DataVersion
 
 BATCH_SIZE = 200
+#: ``AreaRollup.year_group`` of an authority's rows summed over all its year groups.
+ALL_YEAR_GROUPS = 0
 Wave = SurveyWindow.Wave
 LATER_WAVE: dict[str, str] = {Compare.POST: Wave.POST, Compare.FOLLOW_UP: Wave.FOLLOW_UP}
 COMPARE_FOR_WAVE: dict[str, str] = {Wave.POST: Compare.POST, Wave.FOLLOW_UP: Compare.FOLLOW_UP}
@@ -411,54 +413,97 @@ _SUMMED = (
 )
 
 
+def _area_cell(scope: dict[str, Any], row: dict[str, Any]) -> AreaRollup:
+    return AreaRollup(
+        **scope,
+        instrument_id=row["instrument_id"],
+        scale_code=row["scale_code"],
+        scale_name=row["scale_name"],
+        scale_order=row["scale_order"],
+        higher_is_better=row["higher_is_better"],
+        unit=row["unit"],
+        dimension=row["dimension"],
+        category=row["category"],
+        school_n={},
+        school_change={},
+        histogram={},
+    )
+
+
+def _add_counts(into: dict[str, int], key: str, value: int) -> None:
+    into[key] = into.get(key, 0) + value
+
+
+def _replace_area(scope: dict[str, Any], rows: Iterable[dict[str, Any]], *, from_areas: bool) -> None:
+    """Replace the area rows of ``scope`` by the exact sum of ``rows`` (class rows, or the
+    authority's per-year-group area rows for its all-year-groups rows)."""
+    cells: dict[tuple, AreaRollup] = {}
+    for row in rows:
+        cell_key = (row["instrument_id"], row["scale_code"], row["unit"], row["dimension"], row["category"])
+        cell = cells.get(cell_key)
+        if cell is None:
+            cell = cells[cell_key] = _area_cell(scope, row)
+        for name in _SUMMED:
+            setattr(cell, name, getattr(cell, name) + row[name])
+        if from_areas:
+            cell.n_classes += row["n_classes"]
+            cell.sum_class_n2 += row["sum_class_n2"]
+            cell.class_between += row["class_between"]
+            for school, n in row["school_n"].items():
+                _add_counts(cell.school_n, school, n)
+            for school, change in row["school_change"].items():
+                _add_counts(cell.school_change, school, change)
+        elif row["n_matched"]:
+            n = row["n_matched"]
+            change = row["sum_y"] - row["sum_x"]
+            cell.n_classes += 1
+            cell.sum_class_n2 += n * n
+            cell.class_between += change * change / n
+            _add_counts(cell.school_n, str(row["school_id"]), n)
+            _add_counts(cell.school_change, str(row["school_id"]), change)
+        for bin_, count in row["histogram"].items():
+            _add_counts(cell.histogram, bin_, count)
+    for cell in cells.values():
+        cell.histogram = {k: v for k, v in sorted(cell.histogram.items(), key=lambda kv: int(kv[0])) if v}
+    AreaRollup.objects.filter(**scope).delete()
+    AreaRollup.objects.bulk_create(cells.values(), batch_size=2000)
+
+
 def _areas_recompute(area_keys: Iterable[tuple]) -> None:
-    """Replace the area rows of each key by the exact sum of its class rows."""
-    for key in sorted(area_keys, key=repr):
-        programme_id, academic_year, local_authority_id, year_group, compare = key
+    """Replace the area rows of each (programme, year, authority, year group, compare) key by
+    the exact sum of its class rows, then the authority's all-year-groups rows
+    (``ALL_YEAR_GROUPS``) by the exact sum of its per-year-group rows. Locks are taken in
+    one order (per-year-group keys, then authority keys, each sorted), so batches never
+    deadlock, and each recompute sees what committed before its lock was granted."""
+    keys = sorted({key for key in area_keys if key[3] != ALL_YEAR_GROUPS}, key=repr)
+    for key in keys:
         _lock_area(key)
+        scope = dict(
+            zip(("programme_id", "academic_year", "local_authority_id", "year_group", "compare"), key, strict=True)
+        )
+        rows = ClassRollup.objects.filter(**scope).values(*AREA_FIELDS).iterator(chunk_size=5000)
+        _replace_area(scope, rows, from_areas=False)
+    for programme_id, academic_year, local_authority_id, compare in sorted(
+        {(k[0], k[1], k[2], k[4]) for k in keys}, key=repr
+    ):
         scope = {
             "programme_id": programme_id,
             "academic_year": academic_year,
             "local_authority_id": local_authority_id,
-            "year_group": year_group,
+            "year_group": ALL_YEAR_GROUPS,
             "compare": compare,
         }
-        cells: dict[tuple, AreaRollup] = {}
-        histograms: dict[tuple, dict[int, int]] = defaultdict(dict)
-        for row in ClassRollup.objects.filter(**scope).values(*AREA_FIELDS).iterator(chunk_size=5000):
-            cell_key = (row["instrument_id"], row["scale_code"], row["unit"], row["dimension"], row["category"])
-            cell = cells.get(cell_key)
-            if cell is None:
-                cell = cells[cell_key] = AreaRollup(
-                    **scope,
-                    instrument_id=row["instrument_id"],
-                    scale_code=row["scale_code"],
-                    scale_name=row["scale_name"],
-                    scale_order=row["scale_order"],
-                    higher_is_better=row["higher_is_better"],
-                    unit=row["unit"],
-                    dimension=row["dimension"],
-                    category=row["category"],
-                    schools={},
-                )
-            for name in _SUMMED:
-                setattr(cell, name, getattr(cell, name) + row[name])
-            n = row["n_matched"]
-            if n:
-                change = row["sum_y"] - row["sum_x"]
-                cell.n_classes += 1
-                cell.sum_class_n2 += n * n
-                cell.class_between += change * change / n
-                school = cell.schools.setdefault(str(row["school_id"]), [0, 0])
-                school[0] += n
-                school[1] += change
-            merged = histograms[cell_key]
-            for bin_, count in row["histogram"].items():
-                merged[int(bin_)] = merged.get(int(bin_), 0) + count
-        for cell_key, cell in cells.items():
-            cell.histogram = {str(k): v for k, v in sorted(histograms[cell_key].items()) if v}
-        AreaRollup.objects.filter(**scope).delete()
-        AreaRollup.objects.bulk_create(cells.values(), batch_size=2000)
+        _lock_area(tuple(scope.values()))
+        parts = AreaRollup.objects.filter(
+            programme_id=programme_id,
+            academic_year=academic_year,
+            local_authority_id=local_authority_id,
+            compare=compare,
+            year_group__gt=ALL_YEAR_GROUPS,
+        )
+        fields = [f for f in AREA_FIELDS if f != "school_id"]
+        fields += ["n_classes", "sum_class_n2", "class_between", "school_n", "school_change"]
+        _replace_area(scope, parts.values(*fields), from_areas=True)
 
 
 def _bump_versions(programme_ids: Iterable[int], now: dt.datetime) -> None:

@@ -148,6 +148,7 @@ def test_region_figures_from_rollups_equal_the_raw_computation(region, drawn):
         g = independent.hedges_g(matched_base, lost_m)
         _close(row, "matched_vs_lost_g", g)
         _close(row, "icc", icc)
+        _close(row, "icc_school", icc)  # one class per school here
         transaction.set_rollback(True)
 
 

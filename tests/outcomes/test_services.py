@@ -244,17 +244,22 @@ def test_area_rollups_are_the_exact_sum_of_their_classes():
             answer(post, pupil, SAFETY_ALL)
     _refresh(*groups)
 
-    area = AreaRollup.objects.get(scale_code="safety", dimension="all", local_authority__slug="dudley")
+    area = AreaRollup.objects.get(scale_code="safety", dimension="all", local_authority__slug="dudley", year_group=8)
     classes = ClassRollup.objects.filter(scale_code="safety", dimension="all")
     for name in ("n_matched", "sum_x", "sum_y", "sum_xx", "sum_yy", "sum_xy", "n_lost", "n_unmatched"):
         assert getattr(area, name) == sum(getattr(c, name) for c in classes)
     assert area.n_classes == 2 and area.sum_class_n2 == 9 + 16
-    assert set(area.schools) == {str(g.school_id) for g in groups}
+    assert set(area.school_n) == set(area.school_change) == {str(g.school_id) for g in groups}
+    assert area.school_n == {str(c.school_id): c.n_matched for c in classes}
     merged: dict[str, int] = {}
     for c in classes:
         for key, count in c.histogram.items():
             merged[key] = merged.get(key, 0) + count
     assert area.histogram == merged
+    # The authority's all-year-groups row is the same sum (one year group here).
+    every_year = AreaRollup.objects.get(scale_code="safety", dimension="all", year_group=services.ALL_YEAR_GROUPS)
+    assert (every_year.n_matched, every_year.sum_xy, every_year.histogram) == (area.n_matched, area.sum_xy, merged)
+    assert every_year.school_n == area.school_n and every_year.n_classes == 2
 
 
 # --- Triggers ----------------------------------------------------------------------------
@@ -323,7 +328,7 @@ def test_withdrawing_a_pupil_removes_them_from_every_rollup_through_the_outbox(s
 
     assert _row(group).n_matched == 2
     assert _row(group, dimension="gender", category="girl").n_matched == 2
-    assert AreaRollup.objects.get(scale_code="safety", dimension="all").n_matched == 2
+    assert {a.n_matched for a in AreaRollup.objects.filter(scale_code="safety", dimension="all")} == {2}
 
 
 # --- Retention: purged pairs are kept, never rebuilt to empty ---------------------------------
@@ -348,7 +353,7 @@ def test_purged_responses_keep_their_rollups_through_refresh_and_rebuild(setup):
     pair = ClassPair.objects.get(group=group, compare="post")
     assert pair.is_frozen and "purged" in pair.frozen_reason
     assert _row(group).n_matched == 3
-    assert AreaRollup.objects.get(scale_code="safety", dimension="all").n_matched == 3
+    assert {a.n_matched for a in AreaRollup.objects.filter(scale_code="safety", dimension="all")} == {3}
 
 
 def test_purged_linkage_freezes_the_pairs_before_responses_lose_their_participant(setup):
