@@ -92,6 +92,18 @@ def fresh_database() -> None:
     run([sys.executable, "manage.py", "createcachetable"], timeout=120)
 
 
+def others_connected() -> int:
+    """Connections to any other database (someone else's tests): never restart under them."""
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname IS NOT NULL AND datname NOT IN (%s, 'postgres') "
+            "AND pid <> pg_backend_pid()",
+            [DB_NAME],
+        ).fetchone()[0]
+
+
 def restart_postgres() -> None:
     version = sorted(os.listdir("/etc/postgresql"))[-1]
     subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True, timeout=120)
@@ -174,7 +186,11 @@ def measure(args) -> dict:
     result["warm"] = []
     result["cold"] = []
     for i in range(args.runs):
-        if args.restart_postgres:
+        if args.restart_postgres and others_connected():
+            log(f"cold {i + 1}/{args.runs}: other databases have connections; NOT restarting PostgreSQL")
+            result.setdefault("restart_skipped", []).append(i + 1)
+            drop_os_cache()
+        elif args.restart_postgres:
             log(f"cold {i + 1}/{args.runs}: restarting PostgreSQL and dropping the OS page cache")
             restart_postgres()
         else:
@@ -215,8 +231,10 @@ def render(result: dict) -> str:
     def ms(seconds: float) -> str:
         return f"{seconds * 1000:.0f} ms" if seconds >= 0.01 else f"{seconds * 1000:.1f} ms"
 
+    skipped = result.get("restart_skipped", [])
     cold_how = (
         "PostgreSQL restarted and the OS page cache dropped before each run, then a fresh process"
+        + (f" (except run(s) {', '.join(map(str, skipped))}: other connections were open)" if skipped else "")
         if result["cold_restarted"]
         else "a fresh process after dropping the OS page cache; PostgreSQL was not restarted (its shared "
         "buffers stayed warm), because other work was using the server"
