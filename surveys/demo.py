@@ -131,23 +131,43 @@ def seed_instrument() -> InstrumentVersion:
     return version
 
 
+# Classes of other demo teachers that also ran both surveys, so the outcomes demo has
+# closed baseline and post windows at four schools (regional figures need at least 3).
+OTHER_SURVEYED = [
+    ("teacher@hillcrest.example", "7H"),
+    ("teacher@riverside-cc.example", "8S"),
+    ("teacher@meadowvale.example", "9M"),
+]
+
+
 def _demo_groups():
+    """The demo teacher's first two classes (the second keeps an open post survey for the
+    pupil demo), then the other surveyed classes, whose post surveys have closed."""
     from lessons.models import TeachingGroup
 
-    return list(TeachingGroup.objects.filter(teacher__email=DEMO_TEACHER, archived_at__isnull=True).order_by("pk"))
+    own = list(TeachingGroup.objects.filter(teacher__email=DEMO_TEACHER, archived_at__isnull=True).order_by("pk"))[:2]
+    others = []
+    for email, name in OTHER_SURVEYED:
+        group = TeachingGroup.objects.filter(teacher__email=email, name=name, archived_at__isnull=True).first()
+        if group is not None:
+            others.append(group)
+    return own, others
 
 
 def _aware(day: dt.date, hour: int) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0)))
 
 
-def _windows_for(group, version: InstrumentVersion) -> dict[str, SurveyWindow]:
+def _windows_for(group, version: InstrumentVersion, *, post_closed: bool) -> dict[str, SurveyWindow]:
+    """A baseline that closed five weeks ago and a post survey that is open now, or (with
+    ``post_closed``) closed three days ago."""
     from .services.windows import window_open
 
     today = timezone.localdate()
+    post_opens = today - dt.timedelta(days=12) if post_closed else today - dt.timedelta(days=2)
     plans = {
         SurveyWindow.Wave.BASELINE: (today - dt.timedelta(days=70), today - dt.timedelta(days=49), 14),
-        SurveyWindow.Wave.POST: (today - dt.timedelta(days=70), today - dt.timedelta(days=2), 9),
+        SurveyWindow.Wave.POST: (today - dt.timedelta(days=70), post_opens, 9),
     }
     windows = {}
     for wave, (letter_on, opens_on, open_days) in plans.items():
@@ -232,17 +252,21 @@ def seed(stdout=None) -> dict:
     ensure_survey_permissions()
     version = seed_instrument()
     _say(stdout, f"Surveys: instrument '{version}' ({version.get_status_display().lower()}).")
-    groups = _demo_groups()
-    if not groups:
+    own, others = _demo_groups()
+    if not own:
         _say(stdout, f"Surveys: no classes for {DEMO_TEACHER} yet, so no demo survey windows.")
         return {"version": version, "windows": []}
     windows = []
     from .services.instruments import instrument_suits_year_group
 
-    for group in groups[:2]:
+    # The demo teacher's first class and the other schools' classes have finished both
+    # surveys (outcomes to show); the demo teacher's second class is mid-way through its post
+    # survey (the pupil demo).
+    open_post = own[1].pk if len(own) > 1 else None
+    for group in [*own, *others]:
         if not instrument_suits_year_group(version.instrument, group.year_group):
             continue
-        group_windows = _windows_for(group, version)
+        group_windows = _windows_for(group, version, post_closed=group.pk != open_post)
         windows.extend(group_windows.values())
         created = _seed_responses(group, group_windows, version)
         if created:

@@ -8,9 +8,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from .models import OutboxMessage
+
+#: Sent by ``services.retention.pupil_data_purge`` inside its transaction, just before the raw
+#: responses or the linkage of some windows are deleted, with ``window_ids`` (a set) and
+#: ``reason``. Outcomes freezes those windows' rollups here (it must happen in the same
+#: transaction: a refresh after the delete would rebuild them to empty). A receiver that
+#: raises rolls the purge back, to be retried the next night.
+pupil_data_purging = Signal()
 
 
 @receiver(post_save, sender=OutboxMessage)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "accounts",
     "lessons",
     "surveys",
+    "outcomes",
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
@@ -318,6 +319,13 @@ CELERY_BEAT_SCHEDULE["surveys-relay-outbox"] = {"task": "surveys.tasks.relay_out
 CELERY_BEAT_SCHEDULE["accounts-purge-staff-data"] = {"task": "accounts.tasks.purge_staff_data", "schedule": 24 * 3600.0}
 # Surveys: pupil data past its retention period, nightly (docs/data-protection.md).
 CELERY_BEAT_SCHEDULE["surveys-purge-pupil-data"] = {"task": "surveys.tasks.purge_pupil_data", "schedule": 24 * 3600.0}
+# Outcomes: rollups of windows that closed at their closing time, every 5 minutes, and
+# every class pair nightly (docs/outcomes-engine.md, "Triggers").
+CELERY_BEAT_SCHEDULE["outcomes-refresh-closed-windows"] = {
+    "task": "outcomes.tasks.refresh_closed_windows",
+    "schedule": 300.0,
+}
+CELERY_BEAT_SCHEDULE["outcomes-refresh-all"] = {"task": "outcomes.tasks.refresh_all", "schedule": 24 * 3600.0}
 # Lessons: re-send programme packs stuck by a broker outage or a lost worker.
 CELERY_BEAT_SCHEDULE["lessons-requeue-stale-packs"] = {
     "task": "lessons.tasks.requeue_stale_programme_packs",
@@ -386,6 +394,8 @@ UPSTREAM_DPIA_REFERENCE = env("DPIA_REFERENCE", "DPIA-VRU-2026-01")
 # months after the last window of the school and academic year closed.
 UPSTREAM_RESPONSE_RETENTION_MONTHS = 24
 UPSTREAM_LINKAGE_RETENTION_MONTHS = 12
+# Outcomes: the name of the whole area the platform serves (the "region" scope of figures).
+UPSTREAM_REGION_NAME = env("REGION_NAME", "West Midlands")
 
 LOGGING = {
     "version": 1,

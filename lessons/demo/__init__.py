@@ -56,6 +56,8 @@ DEMO_GROUPS = [
     ),
     ("teacher@oakfield-academy.example", "140001", "9T", 9, 30, secondary.PROGRAMME["slug"], 1, []),
     ("teacher@hillcrest.example", "140003", "7H", 7, 29, secondary.PROGRAMME["slug"], 6, []),
+    ("teacher@riverside-cc.example", "140004", "8S", 8, 30, secondary.PROGRAMME["slug"], 5, []),
+    ("teacher@meadowvale.example", "140006", "9M", 9, 27, secondary.PROGRAMME["slug"], 3, []),
     ("teacher@brookside-primary.example", "140002", "Year 6 Oak", 6, 27, primary.PROGRAMME["slug"], 2, []),
 ]
 

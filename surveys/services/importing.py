@@ -28,6 +28,7 @@ from .. import codes
 from .. import scales as response_scales
 from ..models import Answer, Item, OutboxMessage, Participant, Response, SurveyWindow
 from ..pseudonyms import card_code_hash
+from .outbox import outbox_message_create
 
 FIXED_COLUMNS = ("school_urn", "group", "year_group", "wave", "participant_code", "gender", "ethnicity")
 MISSING_CODES = {"": Answer.Missing.SKIPPED, "DK": Answer.Missing.DONT_KNOW, "PNS": Answer.Missing.PREFER_NOT}
@@ -296,4 +297,7 @@ def responses_import(*, text: str) -> ImportResult:
         OutboxMessage(kind="response_completed", payload={"window_id": window_id, "response_id": None})
         for window_id in sorted(touched)
     )
+    if touched:
+        # Outcomes recount these windows' classes (consumer: outcomes.receivers).
+        outbox_message_create(kind="responses_imported", payload={"window_ids": sorted(touched)})
     return result

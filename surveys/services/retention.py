@@ -74,6 +74,15 @@ def _academic_year_end(academic_year: int) -> dt.date:
     return dt.date(academic_year + 1, 8, 31)
 
 
+def _purging(responses, reason: str) -> None:
+    """Tell receivers (outcomes) which windows are about to lose raw data."""
+    from ..signals import pupil_data_purging
+
+    window_ids = set(responses.values_list("window_id", flat=True).distinct())
+    if window_ids:
+        pupil_data_purging.send(sender=Response, window_ids=window_ids, reason=reason)
+
+
 @transaction.atomic
 def pupil_data_purge(*, today: dt.date | None = None) -> PurgeResult:
     """Delete pupil data past its retention period (docs/data-protection.md, "Pupil data").
@@ -94,8 +103,9 @@ def pupil_data_purge(*, today: dt.date | None = None) -> PurgeResult:
     - Counters of failed code attempts (``AccessCounter``: keyed hashes of a session, an
       address or a window) once their period has ended.
 
-    Survey windows, instruments and classes are not pupil data and stay; so will aggregates
-    (not stored yet): they hold no linkage and identify no pupil. Deletes run children first
+    Survey windows, instruments and classes are not pupil data and stay; so do outcome
+    rollups (aggregates that hold no linkage and identify no pupil): ``pupil_data_purging`` is
+    sent before each delete so outcomes can freeze them first. Deletes run children first
     (answers and page saves, then responses; responses unlinked, then participants), so the
     PROTECT foreign keys on ``Response`` never block. Idempotent: a second run the same day
     deletes nothing.
@@ -109,6 +119,7 @@ def pupil_data_purge(*, today: dt.date | None = None) -> PurgeResult:
         SurveyWindow.objects.annotate(closed_on=_closed_on()).filter(closed_on__lte=response_cutoff).values("pk")
     )
     expired_responses = Response.objects.filter(window__in=expired_windows)
+    _purging(expired_responses, "raw responses purged at the end of their retention period")
     result.answers, _ = Answer.objects.filter(response__in=expired_responses).delete()
     result.page_saves, _ = PageSave.objects.filter(response__in=expired_responses).delete()
     result.responses, _ = expired_responses.delete()
@@ -122,6 +133,7 @@ def pupil_data_purge(*, today: dt.date | None = None) -> PurgeResult:
         if ended_on <= linkage_cutoff:
             expired_years |= Q(school_id=school_id, academic_year=academic_year)
     expired_participants = Participant.objects.filter(expired_years)
+    _purging(Response.objects.filter(participant__in=expired_participants), "linkage purged")
     result.unlinked_responses = Response.objects.filter(participant__in=expired_participants).update(participant=None)
     result.participants, _ = expired_participants.delete()
 

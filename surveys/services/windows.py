@@ -25,6 +25,7 @@ from lessons.models import TeachingGroup
 from ..codes import new_join_code
 from ..models import InstrumentVersion, Response, SurveyWindow, TalkRequest
 from .instruments import instrument_suits_year_group
+from .outbox import outbox_message_create
 
 OPT_OUT_SCHOOL_DAYS = 10
 JOIN_CODE_ATTEMPTS = 8
@@ -164,6 +165,8 @@ def window_close(*, actor: User, window: SurveyWindow) -> SurveyWindow:
         if locked.closes_at > now and locked.opens_at < now:
             locked.closes_at = now
         locked.save(update_fields=["closed_at", "closes_at"])
+        # Outcomes recount the class once its window closes (consumer: outcomes.receivers).
+        outbox_message_create(kind="window_closed", payload={"window_id": locked.pk})
     return locked
 
 
@@ -275,5 +278,6 @@ def window_recount(*, actor: User, window: SurveyWindow) -> int:
     if promoted:
         Response.objects.filter(pk__in=promoted).update(status=Response.Status.COMPLETED)
         log(instance=window, action="upstream.window.recount", user=actor, data={"counted": len(promoted)})
+        outbox_message_create(kind="responses_recounted", payload={"window_ids": [window.pk]})
         transaction.on_commit(lambda: forget_window_figures([window.pk]))
     return len(promoted)

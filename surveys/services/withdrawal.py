@@ -23,6 +23,7 @@ from lessons.models import academic_year_label
 from ..codes import CardCodeError, validate_card_code
 from ..models import Answer, PageSave, Participant, Response, TalkRequest
 from ..pseudonyms import card_code_hash
+from .outbox import outbox_message_create
 from .windows import forget_window_figures
 
 
@@ -123,5 +124,8 @@ def pupil_withdraw(*, actor: User, school: School, academic_year: int, card_code
     if not (result.participants or result.talk_requests):
         raise WithdrawalError(NOTHING_HELD)
     log(instance=school, action="upstream.pupil.withdraw", user=actor, data=result.as_dict())
+    if result.responses:
+        # The pupil must vanish from every outcome figure (consumer: outcomes.receivers).
+        outbox_message_create(kind="pupil_withdrawn", payload={"window_ids": sorted(window_ids)})
     transaction.on_commit(lambda: forget_window_figures(window_ids))
     return result

@@ -1,6 +1,7 @@
 """Load the demo: organisations and people, programmes and lessons, instruments and
-survey data. Each app that has a ``demo`` module with ``seed(stdout)`` contributes, in
-INSTALLED_APPS order; every seeder is idempotent, so running this twice is harmless."""
+survey data, and the outcome rollups built from it. Each app that has a ``demo`` module
+with ``seed(stdout)`` contributes, in INSTALLED_APPS order; every seeder is idempotent, so
+running this twice is harmless."""
 
 from importlib import import_module
 
@@ -13,7 +14,7 @@ class Command(BaseCommand):
     help = "Load (or refresh) the demo data. Safe to run more than once."
 
     def handle(self, *args, **options):
-        local = [c for c in apps.get_app_configs() if c.name in {"accounts", "lessons", "surveys"}]
+        local = [c for c in apps.get_app_configs() if c.name in {"accounts", "lessons", "surveys", "outcomes"}]
         with transaction.atomic():
             for config in local:
                 try:
