@@ -134,7 +134,6 @@ def school_staff(request, school_pk: int):
             "invitations": selectors.open_invitations(school),
             "form": form,
             "can_grant_lead": allow_lead,  # only the VRU makes someone a school lead
-            "safeguarding_leads": selectors.safeguarding_leads(school),
             "talk_recipients": selectors.talk_request_recipients(school),
             "safeguarding_set": selectors.talk_requests_reach_safeguarding_lead(school),
         },

@@ -102,12 +102,15 @@ class WindowForm(DescribedForm):
                 "The post and follow-up surveys measure change after the lessons. "
                 "If you have taught more lessons than this, log them first."
             )
+            self.fields["confirm_few_lessons"].widget.attrs["aria-describedby"] = "id_confirm_few_lessons_help"
         else:
             del self.fields["confirm_few_lessons"]
-        # The school records the opt-out letter once for the class and its year: every
-        # later survey of the class starts from the date given for the one before.
-        letter = group.survey_windows.order_by("-created_at").values_list("optout_letter_sent_on", flat=True).first()
         if not self.is_bound:
+            # The school records the opt-out letter once for the class and its year: every
+            # later survey of the class starts from the date given for the one before.
+            letter = (
+                group.survey_windows.order_by("-created_at").values_list("optout_letter_sent_on", flat=True).first()
+            )
             now = timezone.localtime()
             if letter is not None:
                 self.initial.setdefault("optout_letter_sent_on", letter)

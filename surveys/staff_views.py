@@ -112,7 +112,6 @@ def window_detail(request, pk: int):
         {
             "window": window,
             "group": window.group,
-            "state": state,
             "is_open": state == SurveyWindow.State.OPEN,
             "not_yet_open": state == SurveyWindow.State.NOT_YET_OPEN,
             "is_closed": state == SurveyWindow.State.CLOSED,
