@@ -32,7 +32,7 @@ syscheck: install ## Check the system libraries WeasyPrint needs (Pango)
 
 run: syscheck ## Install, migrate, load the demo and serve it on http://127.0.0.1:8000 (SQLite)
 	$(BIN)/python manage.py migrate --no-input -v0
-	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py createcachetable -v0
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -102,6 +102,14 @@ SCHOOL_USERS = [
         Membership.Status.APPROVED,
     ),
     (
+        "dsl@oakfield-academy.example",
+        "Aisha",
+        "Ahmed",
+        "140001",
+        Membership.Role.TEACHER,
+        Membership.Status.APPROVED,
+    ),
+    (
         "newteacher@oakfield-academy.example",
         "Nia",
         "Newman",
@@ -132,6 +140,27 @@ SCHOOL_USERS = [
 ]
 
 
+# Oakfield's "Mrs Ahmed" (the name pupils are told) has an account as its designated
+# safeguarding lead, and the school has a shared safeguarding inbox: pupils' requests to
+# talk go to both. The other demo schools have named nobody, so their leads are asked to.
+SAFEGUARDING_ROLES = {"dsl@oakfield-academy.example": Membership.Safeguarding.DSL}
+SAFEGUARDING_INBOXES = {"140001": "safeguarding@oakfield-academy.example"}
+
+# What each demo account is for, printed by ``print_logins`` (every account is printed;
+# one not listed here is shown with its role).
+LOGIN_NOTES = {
+    "officer@vru.example": "VRU officer: schools, delivery and participation, outcomes (/admin/)",
+    "editor@vru.example": "Content editor: write lessons (/admin/pages/)",
+    "moderator@vru.example": "Moderator: approve lessons (/admin/)",
+    "analyst@vru.example": "VRU analyst: outcomes and exports (/admin/)",
+    "admin@vru.example": "Platform admin: users and groups (/admin/)",
+    "lead@oakfield-academy.example": "School lead: approve teachers, name the safeguarding lead (/staff/)",
+    "dsl@oakfield-academy.example": "Safeguarding lead (Mrs Ahmed): pupils who asked to talk (/staff/)",
+    "teacher@oakfield-academy.example": "Teacher: /staff/, then My classes",
+    "newteacher@oakfield-academy.example": "Teacher waiting for approval: /staff/ shows the waiting state",
+}
+
+
 def _user(email: str, first: str, last: str, **extra) -> User:
     user, created = User.objects.get_or_create(email=email, defaults={"first_name": first, "last_name": last, **extra})
     if created:
@@ -154,6 +183,7 @@ def seed(stdout=None) -> dict:
                 "staff_email_domains": domain,
                 "dsl_name": dsl,
                 "dsl_contact": dsl_contact,
+                "safeguarding_email": SAFEGUARDING_INBOXES.get(urn, ""),
             },
         )
     users = {}
@@ -175,6 +205,7 @@ def seed(stdout=None) -> dict:
                 "status": status,
                 "approved_by": users["officer@vru.example"] if approved else None,
                 "approved_at": timezone.now() if approved else None,
+                "safeguarding_role": SAFEGUARDING_ROLES.get(email, Membership.Safeguarding.NONE),
             },
         )
         users[email] = user
@@ -185,18 +216,18 @@ def seed(stdout=None) -> dict:
 
 
 def print_logins(stdout) -> None:
+    """Every demo account, VRU staff first, then each school's; ``seed_demo`` prints this last."""
+    school_names = dict(School.objects.values_list("urn", "name"))
     stdout.write("")
     stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
-    rows = [
-        ("VRU officer", "officer@vru.example", "/admin/ (outcomes, schools)"),
-        ("Content editor", "editor@vru.example", "/admin/pages/ (write lessons)"),
-        ("Moderator", "moderator@vru.example", "/admin/ (approve lessons)"),
-        ("School lead", "lead@oakfield-academy.example", "/staff/ (approve teachers)"),
-        ("Teacher", "teacher@oakfield-academy.example", "/staff/ then My classes"),
-    ]
-    for role, email, where in rows:
-        stdout.write(f"  {role:<15} {email:<36} {where}")
-    stdout.write(
-        f"  VRU accounts need two-factor codes: authenticator secret {DEMO_TOTP_SECRET}, "
-        "or run `make demo-code` for the current code."
-    )
+    stdout.write(f"  VRU staff (two-factor codes: authenticator secret {DEMO_TOTP_SECRET}, or run `make demo-code`)")
+    for email, *_ in VRU_USERS:
+        stdout.write(f"    {email:<38}{LOGIN_NOTES.get(email, '')}".rstrip())
+    for urn in dict.fromkeys(urn for *_, urn, _role, _status in SCHOOL_USERS):
+        stdout.write(f"  {school_names.get(urn, urn)}")
+        for email, _first, _last, user_urn, role, status in SCHOOL_USERS:
+            if user_urn != urn:
+                continue
+            waiting = " waiting for approval" if status != Membership.Status.APPROVED else ""
+            note = LOGIN_NOTES.get(email, Membership.Role(role).label + waiting)
+            stdout.write(f"    {email:<38}{note}")

@@ -105,3 +105,33 @@ class JoinSchoolForm(forms.Form):
         self.fields["school"].queryset = School.objects.filter(
             pk__in=[s.pk for s in selectors.schools_for_email(email)]
         )
+
+
+class SafeguardingForm(forms.Form):
+    """What the school lead sets so a pupil's "I'd like to talk to someone" reaches the
+    person the pupil is told about."""
+
+    dsl_name = forms.CharField(
+        max_length=120,
+        required=False,
+        label="The name pupils know your safeguarding lead by",
+        help_text="For example 'Mrs Ahmed'. Pupils are told that pressing \"I'd like to talk to someone\" tells this person.",
+    )
+    dsl_contact = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Where pupils can find them",
+        help_text="Plain words for a 9-year-old, for example 'Room 12, or ask at the school office'.",
+    )
+    safeguarding_email = forms.EmailField(
+        required=False,
+        label="Shared safeguarding inbox (optional)",
+        help_text=(
+            "An inbox your safeguarding lead and deputies read, for example safeguarding@yourschool.sch.uk. "
+            "It is e-mailed when a pupil asks to talk, without the card code."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["safeguarding_email"].widget.attrs["autocomplete"] = "email"

@@ -77,6 +77,14 @@ class LocalAuthority(models.Model):
         return self.name
 
 
+ALL_YEAR_GROUPS = range(4, 12)  # the platform's programmes run from Year 4 to Year 11
+PHASE_YEAR_GROUPS = {
+    "primary": range(4, 7),
+    "secondary": range(7, 12),
+    # All-through, special and alternative-provision schools may teach any of them.
+}
+
+
 class School(models.Model):
     class Phase(models.TextChoices):
         PRIMARY = "primary", "Primary"
@@ -114,6 +122,14 @@ class School(models.Model):
         blank=True,
         help_text="Plain words for a 9-year-old, e.g. 'Room 12, or ask at the school office'.",
     )
+    safeguarding_email = models.EmailField(
+        "safeguarding inbox",
+        blank=True,
+        help_text=(
+            "A shared inbox the safeguarding lead and deputies read, e.g. safeguarding@school.sch.uk. "
+            "It is told when a pupil asks to talk to someone (never the card code)."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -126,6 +142,11 @@ class School(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.urn})"
+
+    @property
+    def year_groups(self) -> list[int]:
+        """The year groups (of the platform's Years 4 to 11) a school of this phase teaches."""
+        return list(PHASE_YEAR_GROUPS.get(self.phase, ALL_YEAR_GROUPS))
 
     @property
     def allowed_domains(self) -> list[str]:
@@ -144,6 +165,14 @@ class Membership(models.Model):
         TEACHER = "teacher", "Teacher"
         SCHOOL_LEAD = "school_lead", "School lead"
 
+    class Safeguarding(models.TextChoices):
+        """A school's designated safeguarding lead and deputies (Keeping Children Safe in
+        Education) need not be its school lead: they receive pupils' requests to talk."""
+
+        NONE = "", "None"
+        DSL = "dsl", "Designated safeguarding lead"
+        DEPUTY = "deputy", "Deputy safeguarding lead"
+
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for approval"
         APPROVED = "approved", "Approved"
@@ -153,6 +182,13 @@ class Membership(models.Model):
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.TEACHER)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    safeguarding_role = models.CharField(
+        max_length=10,
+        choices=Safeguarding.choices,
+        blank=True,
+        default=Safeguarding.NONE,
+        help_text="Safeguarding leads and deputies receive pupils' requests to talk and see the list of them.",
+    )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -3,7 +3,7 @@ through these so that tenancy rules live in one place."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import Invitation, Membership, School, User
 from .roles import is_vru_staff
@@ -40,15 +40,87 @@ def schools_led_by(user: User) -> QuerySet[School]:
     ).distinct()
 
 
-def school_lead_emails(school: School) -> list[str]:
-    """Where to tell a school's leads something (e.g. a pupil asked to talk to someone)."""
-    return list(
+def school_leads(school: School) -> QuerySet[Membership]:
+    """The school's approved, active school leads."""
+    return (
         school.memberships.filter(
             role=Membership.Role.SCHOOL_LEAD, status=Membership.Status.APPROVED, user__is_active=True
         )
+        .select_related("user")
         .order_by("user__email")
-        .values_list("user__email", flat=True)
     )
+
+
+def school_lead_emails(school: School) -> list[str]:
+    """Where to tell a school's leads something (e.g. a teacher asked to join)."""
+    return [membership.user.email for membership in school_leads(school)]
+
+
+# --- Safeguarding: who hears that a pupil asked to talk ---------------------------------
+
+SAFEGUARDING_ROLES = (Membership.Safeguarding.DSL, Membership.Safeguarding.DEPUTY)
+
+
+def safeguarding_leads(school: School) -> QuerySet[Membership]:
+    """The school's designated safeguarding lead and deputies with an account here: approved,
+    active members marked by the school lead (the lead first, then deputies)."""
+    return (
+        school.memberships.filter(
+            safeguarding_role__in=SAFEGUARDING_ROLES, status=Membership.Status.APPROVED, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("-safeguarding_role", "user__last_name", "user__email")  # "dsl" before "deputy"
+    )
+
+
+def talk_request_recipients(school: School) -> list[str]:
+    """Where a pupil's request to talk is sent: the safeguarding lead and deputies who have
+    accounts, and the school's shared safeguarding inbox. A school that has set neither
+    falls back to its school leads, so a request never reaches nobody (their home page asks
+    them to name the safeguarding lead)."""
+    emails = [membership.user.email for membership in safeguarding_leads(school)]
+    if school.safeguarding_email:
+        emails.append(school.safeguarding_email.strip().lower())
+    return sorted(set(emails)) or school_lead_emails(school)
+
+
+def talk_requests_reach_safeguarding_lead(school: School) -> bool:
+    """True when the school has named its safeguarding lead for pupils and requests reach
+    them (an account marked as safeguarding lead or deputy, or the safeguarding inbox).
+    Only then is a pupil told the name; otherwise "the adults at school who help keep you
+    safe", which the school leads who receive it are."""
+    if not school.dsl_name.strip():
+        return False
+    return bool(school.safeguarding_email) or safeguarding_leads(school).exists()
+
+
+def schools_safeguarded_by(user: User) -> QuerySet[School]:
+    """Schools where the user is the designated safeguarding lead or a deputy."""
+    if not user.is_authenticated:
+        return School.objects.none()
+    return School.objects.filter(
+        memberships__user=user,
+        memberships__status=Membership.Status.APPROVED,
+        memberships__safeguarding_role__in=SAFEGUARDING_ROLES,
+    ).distinct()
+
+
+def schools_seeing_talk_requests(user: User) -> QuerySet[School]:
+    """Schools whose pupils' requests to talk the user may read and follow up: as its
+    safeguarding lead or deputy, or as its school lead."""
+    if not user.is_authenticated:
+        return School.objects.none()
+    # One filter() call, so all three conditions apply to the same membership row.
+    return School.objects.filter(
+        Q(memberships__role=Membership.Role.SCHOOL_LEAD) | Q(memberships__safeguarding_role__in=SAFEGUARDING_ROLES),
+        memberships__user=user,
+        memberships__status=Membership.Status.APPROVED,
+    ).distinct()
+
+
+def pending_staff(school: School) -> QuerySet[Membership]:
+    """Staff who asked to join and wait for the school lead's approval."""
+    return school.memberships.filter(status=Membership.Status.PENDING)
 
 
 def is_school_lead(user: User, school: School) -> bool:
@@ -84,8 +156,16 @@ __all__ = [
     "is_vru_staff",
     "open_invitations",
     "pending_memberships",
+    "pending_staff",
+    "safeguarding_leads",
+    "school_lead_emails",
+    "school_leads",
     "school_staff",
     "schools_for_email",
     "schools_led_by",
+    "schools_safeguarded_by",
+    "schools_seeing_talk_requests",
     "schools_taught_at",
+    "talk_request_recipients",
+    "talk_requests_reach_safeguarding_lead",
 ]

@@ -174,8 +174,13 @@ def membership_revoke(*, actor: User, membership: Membership) -> Membership:
         raise ValidationError("You cannot remove yourself as school lead. Ask the VRU.")
     membership.status = Membership.Status.REVOKED
     membership.revoked_at = timezone.now()
-    membership.save(update_fields=["status", "revoked_at"])
-    log(instance=membership, action="upstream.membership.revoke", user=actor)
+    data = {}
+    if membership.safeguarding_role:
+        # Someone who leaves is no longer told of pupils' requests, even if approved again.
+        data["safeguarding_role"] = {"from": membership.safeguarding_role, "to": ""}
+        membership.safeguarding_role = Membership.Safeguarding.NONE
+    membership.save(update_fields=["status", "revoked_at", "safeguarding_role"])
+    log(instance=membership, action="upstream.membership.revoke", user=actor, data=data or None)
     return membership
 
 
@@ -193,6 +198,74 @@ def membership_set_role(*, actor: User, membership: Membership, role: str) -> Me
     membership.save(update_fields=["role"])
     log(instance=membership, action="upstream.membership.role_change", user=actor, data={"from": old, "to": role})
     return membership
+
+
+@transaction.atomic
+def membership_set_safeguarding_role(*, actor: User, membership: Membership, safeguarding_role: str) -> Membership:
+    """Mark an approved member of staff as the school's designated safeguarding lead, a
+    deputy, or neither. They then receive pupils' requests to talk and see the list. A
+    school has one safeguarding lead (Keeping Children Safe in Education): naming a new
+    one makes the previous lead a deputy. Every change is audited like a role change."""
+    _check_can_manage(actor, membership.school)
+    if safeguarding_role not in Membership.Safeguarding.values:
+        raise ValidationError("Unknown safeguarding role.")
+    if safeguarding_role and membership.status != Membership.Status.APPROVED:
+        raise ValidationError("Approve this person before making them a safeguarding lead.")
+    if safeguarding_role == Membership.Safeguarding.DSL:
+        for previous in (
+            Membership.objects.select_for_update()
+            .filter(school=membership.school, safeguarding_role=Membership.Safeguarding.DSL)
+            .exclude(pk=membership.pk)
+        ):
+            _record_safeguarding_role(actor, previous, Membership.Safeguarding.DEPUTY)
+    return _record_safeguarding_role(actor, membership, safeguarding_role)
+
+
+def _record_safeguarding_role(actor: User, membership: Membership, safeguarding_role: str) -> Membership:
+    old = membership.safeguarding_role
+    if old == safeguarding_role:
+        return membership
+    membership.safeguarding_role = safeguarding_role
+    membership.save(update_fields=["safeguarding_role"])
+    log(
+        instance=membership,
+        action="upstream.membership.safeguarding_change",
+        user=actor,
+        data={"from": old, "to": safeguarding_role},
+    )
+    return membership
+
+
+SAFEGUARDING_FIELDS = ("dsl_name", "dsl_contact", "safeguarding_email")
+
+
+@transaction.atomic
+def school_safeguarding_update(
+    *, actor: User, school: School, dsl_name: str, dsl_contact: str, safeguarding_email: str
+) -> School:
+    """The school lead sets who pupils are told will hear their request to talk (the name
+    pupils know their safeguarding lead by), where pupils find them, and the school's shared
+    safeguarding inbox. Audited with the old and new values: a changed inbox changes where
+    pupils' requests go."""
+    _check_can_manage(actor, school)
+    wanted = {
+        "dsl_name": dsl_name.strip(),
+        "dsl_contact": dsl_contact.strip(),
+        "safeguarding_email": safeguarding_email.strip().lower(),
+    }
+    changes = {
+        name: {"from": getattr(school, name), "to": value}
+        for name, value in wanted.items()
+        if getattr(school, name) != value
+    }
+    if not changes:
+        return school
+    for name, value in wanted.items():
+        setattr(school, name, value)
+    school.full_clean(exclude=[field.name for field in School._meta.fields if field.name not in SAFEGUARDING_FIELDS])
+    school.save(update_fields=list(changes))
+    log(instance=school, action="upstream.school.safeguarding_change", user=actor, data=changes)
+    return school
 
 
 @transaction.atomic
@@ -330,6 +403,7 @@ def staff_data_purge(*, now=None) -> dict[str, int]:
     counts["audit_entries"], _ = ModelLogEntry.objects.filter(
         Q(content_type__in=list(staff_types))
         | Q(action="upstream.pupil.withdraw")  # who withdrew a pupil's data
+        | Q(action="upstream.school.safeguarding_change")  # names and the inbox, old and new
         | Q(action__in=["upstream.user.access_change", "upstream.group.permissions_change"]),
         timestamp__lt=ago(STAFF_AUDIT_LOG_DAYS),
     ).delete()

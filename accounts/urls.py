@@ -13,5 +13,6 @@ urlpatterns = [
     path("invitations/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("invitations/<id:invitation_pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("schools/<id:school_pk>/staff/", views.school_staff, name="school_staff"),
+    path("schools/<id:school_pk>/safeguarding/", views.school_safeguarding, name="school_safeguarding"),
     path("memberships/<id:membership_pk>/<str:action>/", views.membership_action, name="membership_action"),
 ]

@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
-from .forms import InviteForm, JoinSchoolForm, OfficerInviteForm
+from . import selectors, services, staff_home
+from .forms import InviteForm, JoinSchoolForm, OfficerInviteForm, SafeguardingForm
 from .models import Invitation, Membership, School, User
 from .roles import is_vru_staff
 
@@ -36,9 +36,17 @@ def admin_password_change(request, extra_context=None):
 
 @login_required
 def home(request):
-    """The staff home: "My school", approval state and where to go next."""
+    """The staff home: "My school", approval state and where to go next. A school lead sees
+    what waits for them (teachers to approve, pupils' requests to talk not yet followed up)
+    and is asked to name the safeguarding lead until pupils' requests reach one."""
     user = request.user
     memberships = list(selectors.approved_memberships(user))
+    for membership in memberships:
+        membership.waiting = staff_home.waiting_for(user, membership)
+        membership.safeguarding_set = (
+            membership.role != Membership.Role.SCHOOL_LEAD
+            or selectors.talk_requests_reach_safeguarding_lead(membership.school)
+        )
     pending = list(selectors.pending_memberships(user))
     joinable = []
     if not memberships and not pending:
@@ -126,8 +134,36 @@ def school_staff(request, school_pk: int):
             "invitations": selectors.open_invitations(school),
             "form": form,
             "can_grant_lead": allow_lead,  # only the VRU makes someone a school lead
+            "talk_recipients": selectors.talk_request_recipients(school),
+            "safeguarding_set": selectors.talk_requests_reach_safeguarding_lead(school),
         },
     )
+
+
+@login_required
+def school_safeguarding(request, school_pk: int):
+    """The school lead names the safeguarding lead pupils are told about, where pupils find
+    them, and the shared safeguarding inbox (staff accounts are marked on the staff page)."""
+    school = _school_for_manager(request, school_pk)
+    initial = {name: getattr(school, name) for name in services.SAFEGUARDING_FIELDS}
+    form = SafeguardingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.school_safeguarding_update(actor=request.user, school=school, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "Safeguarding details saved.")
+            return redirect("accounts:school_staff", school_pk=school.pk)
+    return render(request, "accounts/school_safeguarding.html", {"school": school, "form": form})
+
+
+SAFEGUARDING_ACTIONS = {
+    "dsl": Membership.Safeguarding.DSL,
+    "deputy": Membership.Safeguarding.DEPUTY,
+    "not_safeguarding": Membership.Safeguarding.NONE,
+}
 
 
 @login_required
@@ -142,6 +178,16 @@ def membership_action(request, membership_pk: int, action: str):
         elif action == "revoke":
             services.membership_revoke(actor=request.user, membership=membership)
             messages.success(request, f"{membership.user.email} no longer has access to {membership.school.name}.")
+        elif action in SAFEGUARDING_ACTIONS:
+            services.membership_set_safeguarding_role(
+                actor=request.user, membership=membership, safeguarding_role=SAFEGUARDING_ACTIONS[action]
+            )
+            if SAFEGUARDING_ACTIONS[action] == Membership.Safeguarding.DSL:
+                messages.success(request, f"{membership.user.email} is now the designated safeguarding lead.")
+            elif SAFEGUARDING_ACTIONS[action]:
+                messages.success(request, f"{membership.user.email} is now a deputy safeguarding lead.")
+            else:
+                messages.success(request, f"{membership.user.email} no longer hears of pupils' requests to talk.")
         elif action in Membership.Role.values:
             services.membership_set_role(actor=request.user, membership=membership, role=action)
             messages.success(request, f"{membership.user.email} is now a {membership.get_role_display().lower()}.")

@@ -29,7 +29,16 @@ class SchoolViewSet(ModelViewSet):
     list_display = ["name", "urn", "phase", "local_authority"]
     list_filter = ["phase", "local_authority"]
     search_fields = ["name", "urn"]
-    form_fields = ["name", "urn", "phase", "local_authority", "staff_email_domains", "dsl_name", "dsl_contact"]
+    form_fields = [
+        "name",
+        "urn",
+        "phase",
+        "local_authority",
+        "staff_email_domains",
+        "dsl_name",
+        "dsl_contact",
+        "safeguarding_email",
+    ]
 
 
 class MembershipEditView(EditView):
@@ -53,6 +62,10 @@ class MembershipEditView(EditView):
                 else:
                     membership.status = wanted.status
                     membership.save(update_fields=["status"])
+            if "safeguarding_role" in changed:
+                services.membership_set_safeguarding_role(
+                    actor=actor, membership=membership, safeguarding_role=wanted.safeguarding_role
+                )
         except (PermissionDenied, ValidationError) as error:
             raise PermissionDenied(" ".join(getattr(error, "messages", [str(error)]))) from error
         return membership
@@ -62,10 +75,10 @@ class MembershipViewSet(ModelViewSet):
     model = Membership
     edit_view_class = MembershipEditView
     icon = "user"
-    list_display = ["user", "school", "role", "status", "approved_at"]
-    list_filter = ["role", "status", "school__local_authority"]
+    list_display = ["user", "school", "role", "safeguarding_role", "status", "approved_at"]
+    list_filter = ["role", "safeguarding_role", "status", "school__local_authority"]
     search_fields = ["user__email", "school__name", "school__urn"]
-    form_fields = ["role", "status"]
+    form_fields = ["role", "safeguarding_role", "status"]
     inspect_view_enabled = True
 
 
@@ -109,5 +122,13 @@ def register_log_actions(actions):
     actions.register_action("upstream.membership.approve", "Approve", "Membership approved")
     actions.register_action("upstream.membership.revoke", "Remove", "Membership removed")
     actions.register_action("upstream.membership.role_change", "Change role", "Role changed")
+    actions.register_action(
+        "upstream.membership.safeguarding_change", "Change safeguarding role", "Safeguarding lead or deputy changed"
+    )
+    actions.register_action(
+        "upstream.school.safeguarding_change",
+        "Change safeguarding details",
+        "Safeguarding lead's name or inbox changed",
+    )
     actions.register_action("upstream.user.access_change", "Change access", "Superuser, staff or group access changed")
     actions.register_action("upstream.group.permissions_change", "Change permissions", "Group permissions changed")

@@ -78,6 +78,7 @@ class TeachingGroupForm(forms.Form):
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        label="Other teachers of this class",
         help_text="Colleagues who also teach this class. They must be approved at the same school.",
     )
 
@@ -105,6 +106,31 @@ class TeachingGroupForm(forms.Form):
             del self.fields["school"]
             del self.fields["programme"]
             self.fields["co_teachers"].queryset = selectors.colleagues_at([instance.school], exclude=instance.teacher)
+            self._offer_year_groups({*instance.school.year_groups, instance.year_group})
+        else:
+            self._offer_year_groups({year for school in schools for year in school.year_groups})
+            if not self.is_bound and "year_group" not in self.initial:
+                self._default_year_group()
+
+    def _offer_year_groups(self, years: set[int]) -> None:
+        """Only the year groups the teacher's school teaches (its phase): a secondary school
+        is not offered Years 4 to 6."""
+        choices = [(year, label) for year, label in YEAR_GROUPS if year in years]
+        self.fields["year_group"].choices = choices or YEAR_GROUPS
+
+    def _default_year_group(self) -> None:
+        """Start from the programme's first year group that the school teaches: the programme
+        the teacher came from, or else the first one listed (the one the form submits)."""
+        programmes = self.fields["programme"].queryset
+        programme_id = parse_id(self.initial.get("programme"))
+        programme = programmes.filter(pk=programme_id).first() if programme_id is not None else None
+        programme = programme or programmes.first()
+        if programme is None:
+            return
+        offered = [year for year, _ in self.fields["year_group"].choices]
+        suitable = [year for year in programme.year_groups if year in offered]
+        if suitable:
+            self.initial["year_group"] = suitable[0]
 
 
 class LessonDeliveryForm(forms.ModelForm):

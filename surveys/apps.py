@@ -7,8 +7,13 @@ class SurveysConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from accounts import staff_home
+
+        from . import selectors, signals  # noqa: F401
         from .services import outbox, windows
+
+        # What the staff home shows school and safeguarding leads as waiting for them.
+        staff_home.register(selectors.talk_requests_waiting)
 
         # surveys' own outbox consumers; other apps register theirs in their own ready().
         outbox.register_consumer("response_completed", windows.response_completed_consume)

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from accounts import selectors as account_selectors
-from accounts.models import School, User
+from accounts import staff_home
+from accounts.models import Membership, School, User
 from lessons import selectors as lesson_selectors
 from lessons.models import TeachingGroup
 
@@ -176,16 +178,37 @@ def window_counts(window: SurveyWindow) -> dict[str, int]:
 
 
 def talk_requests_for(user: User) -> QuerySet[TalkRequest]:
-    """'Talk to someone' requests at schools the user leads (the safeguarding contact)."""
+    """'Talk to someone' requests at schools where the user is the safeguarding lead or a
+    deputy, or the school lead (who hears of them until a safeguarding lead is named)."""
     return (
-        TalkRequest.objects.filter(school__in=account_selectors.schools_led_by(user))
-        .select_related("school", "window__group")
+        TalkRequest.objects.filter(school__in=account_selectors.schools_seeing_talk_requests(user))
+        .select_related("school", "window__group", "seen_by")
         .order_by("seen_at", "-requested_on", "-pk")
     )
 
 
 def talk_request_for_lead(user: User, pk: int) -> TalkRequest:
+    """One of the requests ``talk_requests_for`` lists, or 404."""
     return get_object_or_404(talk_requests_for(user), pk=pk)
+
+
+def unseen_talk_request_count(school: School) -> int:
+    """Requests to talk at the school that nobody has marked as followed up yet."""
+    return TalkRequest.objects.filter(school=school, seen_at__isnull=True).count()
+
+
+def talk_requests_waiting(user: User, membership: Membership) -> list[staff_home.Waiting]:
+    """For the staff home (registered in ``SurveysConfig.ready``): the school's requests to
+    talk not yet followed up, for its school lead and its safeguarding lead and deputies."""
+    if membership.role != Membership.Role.SCHOOL_LEAD and not membership.safeguarding_role:
+        return []
+    return [
+        staff_home.Waiting(
+            label="Pupils who asked to talk, not followed up yet",
+            url=reverse("surveys:talk_requests"),
+            count=unseen_talk_request_count(membership.school),
+        )
+    ]
 
 
 def leads_school(user: User, school: School) -> bool:

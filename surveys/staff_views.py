@@ -15,10 +15,10 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import approved_staff_required
-from accounts.selectors import schools_led_by
+from accounts.selectors import schools_led_by, schools_seeing_talk_requests
 from lessons import selectors as lesson_selectors
 from lessons.services import academic_year_for
 
@@ -52,14 +52,14 @@ def pupil_start_url(request, join_code: str | None = None) -> str:
 @approved_staff_required
 def group_windows(request, group_id: int):
     group = lesson_selectors.group_for_user(request.user, group_id)
+    now = timezone.now()
     return render(
         request,
         "surveys/staff/group_windows.html",
         {
             "group": group,
-            "windows": selectors.windows_for_group(group),
+            "windows": [(window, window.state(now)) for window in selectors.windows_for_group(group)],
             "can_manage": window_services.can_manage_group(request.user, group),
-            "now": timezone.now(),
         },
     )
 
@@ -69,7 +69,10 @@ def window_create(request, group_id: int):
     group = lesson_selectors.group_for_user(request.user, group_id)
     if not window_services.can_manage_group(request.user, group):
         raise PermissionDenied
-    form = WindowForm(request.POST or None, group=group)
+    progress = lesson_selectors.group_progress(group)
+    form = WindowForm(
+        request.POST or None, group=group, lessons_logged=progress.delivered, lessons_planned=progress.total
+    )
     if request.method == "POST" and form.is_valid():
         try:
             window = window_services.window_open(actor=request.user, group=group, **form.cleaned_data)
@@ -78,27 +81,40 @@ def window_create(request, group_id: int):
                 for message in errors:
                     form.add_error(field if field in form.fields else None, message)
         else:
-            messages.success(request, "The survey is scheduled. Show pupils the class code when it opens.")
+            messages.success(request, _scheduled_message(window))
             return redirect("surveys:window_detail", pk=window.pk)
     return render(
         request,
         "surveys/staff/window_form.html",
-        {"group": group, "form": form, "dpia_reference": settings.UPSTREAM_DPIA_REFERENCE},
+        {
+            "group": group,
+            "form": form,
+            "progress": progress,
+            "dpia_reference": settings.UPSTREAM_DPIA_REFERENCE,
+        },
     )
+
+
+def _scheduled_message(window: SurveyWindow) -> str:
+    if window.state() == SurveyWindow.State.OPEN:
+        return "The survey is open now. Show pupils the class code below."
+    opens = timezone.localtime(window.opens_at)
+    return f"The survey is scheduled. It opens on {opens:%A %-d %B at %H:%M}; the class code appears here then."
 
 
 @approved_staff_required
 def window_detail(request, pk: int):
     window = selectors.window_for_user(request.user, pk)
-    now = timezone.now()
+    state = window.state()
     return render(
         request,
         "surveys/staff/window_detail.html",
         {
             "window": window,
             "group": window.group,
-            "is_open": window.is_open(now),
-            "not_yet_open": window.state(now) == SurveyWindow.State.NOT_YET_OPEN,
+            "is_open": state == SurveyWindow.State.OPEN,
+            "not_yet_open": state == SurveyWindow.State.NOT_YET_OPEN,
+            "is_closed": state == SurveyWindow.State.CLOSED,
             "counts": selectors.window_counts(window),
             "quota": window_services.window_quota(window.group.pupil_count),
             "start_url": pupil_start_url(request),
@@ -148,9 +164,22 @@ def window_qr(request, pk: int):
 
 
 @approved_staff_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def window_close(request, pk: int):
+    """GET: ask first (closing cannot be undone, and pupils still answering lose the
+    chance to send). POST: close now."""
     window = selectors.window_for_user(request.user, pk)
+    if not window_services.can_manage_group(request.user, window.group):
+        raise PermissionDenied
+    if request.method == "GET":
+        if window.state() == SurveyWindow.State.CLOSED:
+            messages.info(request, "This survey is already closed.")
+            return redirect("surveys:window_detail", pk=window.pk)
+        return render(
+            request,
+            "surveys/staff/window_close.html",
+            {"window": window, "group": window.group, "counts": selectors.window_counts(window)},
+        )
     window_services.window_close(actor=request.user, window=window)
     messages.success(request, "The survey is closed. The class code no longer works.")
     return redirect("surveys:window_detail", pk=window.pk)
@@ -184,8 +213,9 @@ def cards_create(request, group_id: int):
 
 @approved_staff_required
 def talk_requests(request):
-    """The safeguarding lead's list: card code and date only, never answers."""
-    if not schools_led_by(request.user).exists():
+    """The safeguarding lead's list (and the school lead's): card code and date only,
+    never answers."""
+    if not schools_seeing_talk_requests(request.user).exists():
         raise PermissionDenied
     return render(
         request,

@@ -177,18 +177,19 @@ def response_completed_consume(payload: dict) -> None:
 
 
 def talk_requested_consume(payload: dict) -> None:
-    """Outbox consumer for ``talk_requested``: one e-mail per lead for every request of the
-    school not yet told (see ``talk_requests_notify``)."""
+    """Outbox consumer for ``talk_requested``: one e-mail to each of the school's safeguarding
+    recipients for every request of the school not yet told (see ``talk_requests_notify``)."""
     talk_requests_notify(school_id=payload["school_id"])
 
 
 @transaction.atomic
 def talk_requests_notify(*, school_id: int) -> int:
-    """E-mail every approved lead of the school that pupils asked to talk to someone: one
-    e-mail for all the school's requests not yet told, however many presses made them, with
-    a link to the list; the card codes are only on that page, never in an inbox. Returns
-    how many e-mails were sent (none when an earlier message already told them, or the
-    requests have since been withdrawn).
+    """E-mail the school's safeguarding lead and deputies and its safeguarding inbox (or, when
+    the school has set none of these, its school leads: ``talk_request_recipients``) that
+    pupils asked to talk to someone: one e-mail for all the school's requests not yet told,
+    however many presses made them, with a link to the list; the card codes are only on
+    that page, never in an inbox. Returns how many e-mails were sent (none when an earlier
+    message already told them, or the requests have since been withdrawn).
 
     The e-mails are sent here, inside the transaction that marks the requests as told, so
     an SMTP failure leaves them untold and the outbox tries again (a lead may then get the
@@ -204,20 +205,43 @@ def talk_requests_notify(*, school_id: int) -> int:
     if not untold:
         return 0
     school = untold[0].school
-    leads = account_selectors.school_lead_emails(school)
+    recipients = account_selectors.talk_request_recipients(school)
     url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("surveys:talk_requests")
     groups = sorted({talk_request.window.group.name for talk_request in untold})
-    context = {"school": school.name, "count": len(untold), "groups": groups, "group": ", ".join(groups), "url": url}
-    for email in leads:
+    context = {
+        "school": school.name,
+        "count": len(untold),
+        "groups": groups,
+        "group": ", ".join(groups),
+        "url": url,
+        "readers": _talk_request_readers(school),
+    }
+    for email in recipients:
         send_templated_email(template="surveys/email/talk_requested", to=email, context=context)  # now, not queued
     TalkRequest.objects.filter(pk__in=[talk_request.pk for talk_request in untold]).update(leads_notified=True)
-    return len(leads)
+    return len(recipients)
+
+
+def _talk_request_readers(school) -> list[str]:
+    """Who can open the list of card codes, for the e-mail: a shared safeguarding inbox's
+    readers may have no account and need to know whom to ask."""
+    safeguarding = list(account_selectors.safeguarding_leads(school))
+    readers = [
+        f"{m.user.get_full_name() or m.user.email} ({m.get_safeguarding_role_display().lower()})" for m in safeguarding
+    ]
+    named = {m.user_id for m in safeguarding}
+    readers += [
+        f"{m.user.get_full_name() or m.user.email} (school lead)"
+        for m in account_selectors.school_leads(school)
+        if m.user_id not in named
+    ]
+    return readers
 
 
 @transaction.atomic
 def talk_request_mark_seen(*, actor: User, talk_request: TalkRequest) -> TalkRequest:
-    if not account_selectors.is_school_lead(actor, talk_request.school):
-        raise PermissionDenied("Only the school's safeguarding lead can see these requests.")
+    if not account_selectors.schools_seeing_talk_requests(actor).filter(pk=talk_request.school_id).exists():
+        raise PermissionDenied("Only the school's safeguarding lead, their deputies or the school lead can do this.")
     locked = TalkRequest.objects.select_for_update().get(pk=talk_request.pk)
     if locked.seen_at is None:
         locked.seen_at = timezone.now()

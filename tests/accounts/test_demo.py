@@ -1,8 +1,9 @@
-"""Demo data (accounts.demo and the seed_demo command): idempotent, and every demo login
-works the way the printed instructions say."""
+"""Demo data (accounts.demo and the seed_demo command): idempotent, every demo login works
+the way the printed instructions say, and ``make run`` prints little before the logins."""
 
 from __future__ import annotations
 
+import logging
 from io import StringIO
 
 import pytest
@@ -94,3 +95,49 @@ def test_demo_has_a_pending_teacher_for_the_school_lead_to_approve():
     pending = Membership.objects.get(user__email="newteacher@oakfield-academy.example")
     assert pending.status == Membership.Status.PENDING
     assert Membership.objects.get(user__email="lead@oakfield-academy.example", school=pending.school).is_approved
+
+
+def test_seed_demo_prints_a_short_set_up_and_every_login_last(settings, capsys, caplog):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"  # the embedded default's
+    out = StringIO()
+    with caplog.at_level(logging.INFO):
+        call_command("seed_demo", stdout=out)
+
+    printed = capsys.readouterr()
+    assert "Subject:" not in printed.out + printed.err  # no raw e-mail from the moderation step
+    assert not [r for r in caplog.records if r.levelno < logging.WARNING]  # no page-by-page INFO lines
+    assert logging.root.manager.disable == logging.NOTSET  # logging is back on afterwards
+    lines = out.getvalue().splitlines()
+    start = lines.index(f"Demo logins (password for all: {demo.DEMO_PASSWORD})")
+    assert start <= 8  # a few lines of set-up, then the logins
+    logins = "\n".join(lines[start:])
+    for email, *_ in [*demo.VRU_USERS, *demo.SCHOOL_USERS]:
+        assert email in logins
+    assert "Teacher waiting for approval" in logins and "Safeguarding lead" in logins
+    assert lines[-1].strip().split()[0].endswith(".example")  # the last line is a login, not a log line
+
+
+def test_seed_demo_with_verbosity_2_keeps_the_log(settings, caplog):
+    with caplog.at_level(logging.INFO):
+        call_command("seed_demo", stdout=StringIO(), verbosity=2)
+    assert any(r.name == "wagtail" and r.levelno == logging.INFO for r in caplog.records)
+
+
+def test_make_run_creates_the_cache_table_quietly():
+    from django.conf import settings as django_settings
+
+    makefile = (django_settings.BASE_DIR / "Makefile").read_text()
+    assert "manage.py createcachetable -v0" in makefile  # no 'already exists' on a restart
+
+
+def test_the_demo_safeguarding_lead_receives_oakfields_requests():
+    from accounts import selectors
+
+    demo.seed()
+    oakfield = School.objects.get(urn="140001")
+    assert selectors.talk_request_recipients(oakfield) == [
+        "dsl@oakfield-academy.example",
+        "safeguarding@oakfield-academy.example",
+    ]
+    assert selectors.talk_requests_reach_safeguarding_lead(oakfield)
+    assert not selectors.talk_requests_reach_safeguarding_lead(School.objects.get(urn="140002"))

@@ -401,6 +401,12 @@ ENTRIES: list[Entry] = [
         post=signed_in(FORBIDDEN, **dict.fromkeys(SCHOOL_A_MANAGERS, OK)),
         why="School A's staff list (names, e-mails): its lead and the VRU's organisation managers.",
     ),
+    Entry(
+        "staff/schools/<id:school_pk>/safeguarding/",
+        get=signed_in(FORBIDDEN, **dict.fromkeys(SCHOOL_A_MANAGERS, OK)),
+        post=signed_in(FORBIDDEN, **dict.fromkeys(SCHOOL_A_MANAGERS, redirect("/staff/schools/*"))),
+        why="Where school A's pupils' requests to talk go (DSL name, inbox): its lead and organisation managers.",
+    ),
     # ============================ Classes and the delivery log ==========================
     Entry("classes/", get=school_page(OK), why="Approved staff see their own classes."),
     Entry("classes/new/", get=school_page(OK), post=school_page(OK), why="Only approved staff set up classes."),
@@ -509,16 +515,23 @@ ENTRIES: list[Entry] = [
         why="Open a window, print cards: school A's class, its teacher and lead only.",
     ),
     Entry(
-        ("surveys/windows/<int:pk>/close/", "surveys/windows/<int:pk>/recount/"),
+        "surveys/windows/<int:pk>/close/",
+        params={"pk": "window_a"},
+        get=school_a_object(OK),
+        post=school_a_object(redirect("/surveys/windows/*")),
+        why="GET asks to confirm, POST closes school A's window: its teacher and lead only.",
+    ),
+    Entry(
+        "surveys/windows/<int:pk>/recount/",
         params={"pk": "window_a"},
         get=school_page(NOT_ALLOWED),
         post=school_a_object(redirect("/surveys/windows/*")),
-        why="POST only: close or recount school A's window, its teacher and lead only.",
+        why="POST only: recount school A's window, its teacher and lead only.",
     ),
     Entry(
         "surveys/talk-requests/",
         get=school_page(OK, who=("lead_a",)),
-        why="Talk requests name card codes: the school's lead only (the safeguarding route).",
+        why="Talk requests name card codes: the school's safeguarding lead and deputies, and its lead.",
     ),
     Entry(
         "surveys/withdraw/",

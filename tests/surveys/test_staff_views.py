@@ -106,9 +106,11 @@ def test_teacher_closes_the_window_by_hand(client, window):
     assert window.closed_at is not None and not window.is_open()
 
 
-def test_closing_needs_post(client, window):
+def test_asking_to_close_writes_nothing(client, window):
     response = _login(client, window.group.teacher).get(reverse("surveys:window_close", args=[window.pk]))
-    assert response.status_code == 405
+    assert response.status_code == 200 and b"Yes, close the survey" in response.content
+    window.refresh_from_db()
+    assert window.closed_at is None and window.is_open()
 
 
 def test_a_colleague_who_does_not_teach_the_class_cannot_see_it(client, window):
