@@ -13,6 +13,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from taggit.admin import TagAdmin as TaggitTagAdmin  # importing it registers taggit's TagAdmin
+from taggit.models import Tag
 
 from . import services
 from .models import User
@@ -112,3 +115,20 @@ class GroupAdmin(BaseGroupAdmin):
         before = set(form.instance.permissions.values_list("pk", flat=True)) if change else set()
         super().save_related(request, form, formsets, change)
         services.group_permissions_record(actor=request.user, group=form.instance, before=before)
+
+
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class TagAdmin(TaggitTagAdmin):
+    """django-taggit's tag admin, whose "merge tags" page (``merge-tags/``) checks only that
+    the user is Django staff: any platform admin could rewrite the tags on every document
+    and image. Merging re-points tagged items and may create the new tag, so it needs the
+    tag add and change permissions, like the rest of this admin (only the superuser holds
+    them)."""
+
+    def merge_tags_view(self, request):
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        return super().merge_tags_view(request)

@@ -28,6 +28,15 @@ def is_approved_teacher(user: User) -> bool:
     return approved_memberships(user).exists()
 
 
+def can_read_lessons(user: User) -> bool:
+    """Lesson content (lesson pages, lesson-plan PDFs, programme packs and the documents
+    used in lessons) is for approved school staff and VRU staff. A teacher still waiting
+    for approval, or an account linked to no school, sees programme overviews only:
+    approval is the school's (or the VRU's) check that the account really belongs to
+    someone who teaches there (decision 6)."""
+    return bool(user.is_authenticated and (is_vru_staff(user) or is_approved_teacher(user)))
+
+
 def schools_taught_at(user: User) -> QuerySet[School]:
     return School.objects.filter(memberships__user=user, memberships__status=Membership.Status.APPROVED).distinct()
 
@@ -151,6 +160,7 @@ def schools_for_email(email: str) -> list[School]:
 __all__ = [
     "approved_memberships",
     "can_invite_school_leads",
+    "can_read_lessons",
     "is_approved_teacher",
     "is_school_lead",
     "is_vru_staff",

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -26,6 +26,16 @@ def admin_login(request, extra_context=None):
     sends visitors to allauth's login and refuses signed-in non-staff; signed-in staff go
     where they were heading. No password is ever read here."""
     return HttpResponseRedirect(get_next_redirect_url(request) or reverse("admin:index"))
+
+
+def shared_password_disabled(request, *args, **kwargs):
+    """Replaces Wagtail's shared-password forms for private pages and document collections
+    (``/_util/authenticate_with_password/...``, ``/documents/authenticate_with_password/...``).
+    The platform allows only sign-in restrictions (``WAGTAIL_PRIVATE_PAGE_OPTIONS`` and
+    ``WAGTAILDOCS_PRIVATE_COLLECTION_OPTIONS`` switch the password option off in the admin),
+    but Wagtail keeps serving those forms regardless: a password form that can never be
+    right is still a form to probe. The same answer for everyone, before any lookup."""
+    raise Http404("Shared-password restrictions are not used on this site.")
 
 
 def admin_password_change(request, extra_context=None):

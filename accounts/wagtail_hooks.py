@@ -1,6 +1,9 @@
 """Wagtail admin for organisations: officers manage schools, authorities and memberships
-with search and filters; custom audit-log actions are registered here."""
+with search and filters; invitations are listed read-only; custom audit-log actions are
+registered here. Deleting a row other rows still use is refused with a message
+(``admin_views.InUseDeleteView``)."""
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from wagtail import hooks
@@ -8,8 +11,11 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic import EditView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from . import services
+from .admin_views import InUseDeleteView
 from .models import Invitation, LocalAuthority, Membership, School
 
 
@@ -21,6 +27,7 @@ class LocalAuthorityViewSet(ModelViewSet):
     search_fields = ["name", "gss_code"]
     form_fields = ["name", "slug", "gss_code"]
     add_to_admin_menu = False
+    delete_view_class = InUseDeleteView
 
 
 class SchoolViewSet(ModelViewSet):
@@ -39,6 +46,7 @@ class SchoolViewSet(ModelViewSet):
         "dsl_contact",
         "safeguarding_email",
     ]
+    delete_view_class = InUseDeleteView
 
 
 class MembershipEditView(EditView):
@@ -74,6 +82,7 @@ class MembershipEditView(EditView):
 class MembershipViewSet(ModelViewSet):
     model = Membership
     edit_view_class = MembershipEditView
+    delete_view_class = InUseDeleteView
     icon = "user"
     list_display = ["user", "school", "role", "safeguarding_role", "status", "approved_at"]
     list_filter = ["role", "safeguarding_role", "status", "school__local_authority"]
@@ -82,14 +91,52 @@ class MembershipViewSet(ModelViewSet):
     inspect_view_enabled = True
 
 
+class InvitationAdminPolicy(ModelPermissionPolicy):
+    """Invitations are made and cancelled only through ``services`` (the staff pages): that
+    is where the token is generated, only its hash stored, the e-mail sent and the audit
+    log written. A "new" or "copy" form here saved an invitation with no token, no
+    expiry (a server error) or blank fields, and an edit form set ``revoked_at`` with no
+    audit entry. So nobody, not even a superuser, may add or change one in the admin:
+    Wagtail then hides those buttons and refuses the views. Reading (list, inspect) and
+    the superuser's delete keep the usual model permissions."""
+
+    READ_ONLY_ACTIONS = frozenset({"add", "change"})
+
+    def user_has_permission(self, user, action):
+        return action not in self.READ_ONLY_ACTIONS and super().user_has_permission(user, action)
+
+    def users_with_any_permission(self, actions):
+        allowed = [action for action in actions if action not in self.READ_ONLY_ACTIONS]
+        if not allowed:
+            return get_user_model().objects.none()
+        return super().users_with_any_permission(allowed)
+
+
+register_permission_policy(Invitation, InvitationAdminPolicy(Invitation), exact_class=True)
+
+
 class InvitationViewSet(ModelViewSet):
     model = Invitation
     icon = "mail"
-    list_display = ["email", "school", "role", "created_at", "expires_at", "accepted_at"]
+    list_display = ["email", "school", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
     list_filter = ["role"]
     search_fields = ["email", "school__name"]
-    form_fields = ["revoked_at"]
+    form_fields = ["revoked_at"]  # the viewset needs a form definition; InvitationAdminPolicy refuses every form
     inspect_view_enabled = True
+    # The token's hash is no use to a reader and need not be on screen.
+    inspect_view_fields = [
+        "email",
+        "school",
+        "role",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+        "revoked_at",
+    ]
+    copy_view_enabled = False
+    delete_view_class = InUseDeleteView
 
 
 class OrganisationsGroup(ViewSetGroup):

@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as accounts_views
+from lessons import admin_views as lessons_admin_views
 
 # Decision 5: one login path. Every form that would take a password outside allauth is
 # replaced: the Django admin's login and password change, Wagtail's /admin/login/ and its
@@ -22,8 +23,21 @@ urlpatterns = [
         RedirectView.as_view(pattern_name="account_login", query_string=True),
         name="upstream_admin_login",
     ),
+    # Wagtail's external-link chooser with a form that treats a missing URL as empty
+    # (lessons/admin_views.py); Wagtail's own pattern behind it stays unreachable.
+    path(
+        "admin/choose-external-link/",
+        lessons_admin_views.external_link_chooser,
+        name="upstream_choose_external_link",
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
+    # Shared-password privacy is switched off: Wagtail's password forms answer 404.
+    path(
+        "documents/authenticate_with_password/<int:restriction_id>/",
+        accounts_views.shared_password_disabled,
+        name="upstream_document_password_disabled",
+    ),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
     path("staff/", include("accounts.urls")),
@@ -50,6 +64,11 @@ urlpatterns += [
         "_util/login/",
         RedirectView.as_view(pattern_name="account_login", query_string=True),
         name="upstream_frontend_login",
+    ),
+    path(
+        "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/",
+        accounts_views.shared_password_disabled,
+        name="upstream_page_password_disabled",
     ),
     path("", include(wagtail_urls)),
 ]

@@ -1,53 +1,87 @@
-"""Read-only admin views of programmes and lessons for VRU officers and analysts: the list
-of every programme and lesson with where each stands, and each one shown as teachers see
-it (the live version) or as its latest version (a draft, or one waiting for approval).
+"""Wagtail admin views for content, replacing three of Wagtail's own that answer a
+malformed or unusual request with a server error (Wagtail 8.0 bugs). Each keeps Wagtail's
+behaviour for well-formed requests and fixes only the cause:
 
-Why not the page explorer: Wagtail opens the explorer only to groups with a page
-permission (add, change, publish, lock...), each of which allows a write. These views
-need only the model permissions ``lessons.view_programmepage`` / ``view_lessonpage``
-(lessons/roles.py), which no Wagtail page view accepts, so an officer cannot save, publish,
-move, copy, lock or delete a page through any admin URL. GET only.
+- ``external_link_chooser``: the rich-text editor's external-link form. A POST without the
+  URL field reached ``URLOrAbsolutePathValidator.is_absolute_path(None)`` and raised
+  ``AttributeError``; a missing URL is now an empty one (the form says it is required).
+- ``CreateDocumentFromUploadView``: the multiple uploader's "finish this upload" form. Its
+  document gets its file only after validation, but ``AbstractDocument.clean()`` checks the
+  file's extension and reports it against ``file``, a field that form does not have, which
+  Django refuses with ``ValueError``: every such request was a 500, valid or not. The form
+  now validates the upload's own file, and any model error about a field the form lacks is
+  shown as a form-wide error.
+- ``SnippetChooserWithoutCreation``: a snippet chooser with no creation form (Wagtail omits
+  its "Create" tab) still routed ``create/`` to a view that called ``None.is_valid()``; it
+  now answers 404, after the usual permission check.
+
+Wagtail's page-copy view, which read ``new_parent_page`` without checking it was sent, is
+guarded by a ``before_copy_page`` hook in ``wagtail_hooks``.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
-from wagtail.models import Page
-
-from . import selectors
-from .models import LessonPage, ProgrammePage
-
-VIEW_PERMISSIONS = {ProgrammePage: "lessons.view_programmepage", LessonPage: "lessons.view_lessonpage"}
-
-
-def can_read(user) -> bool:
-    return all(user.has_perm(permission) for permission in VIEW_PERMISSIONS.values())
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import Http404
+from django.views.decorators.cache import never_cache
+from wagtail.admin.auth import require_admin_access
+from wagtail.admin.forms.choosers import ExternalLinkChooserForm, URLOrAbsolutePathField
+from wagtail.admin.views.chooser import ExternalLinkView
+from wagtail.documents.views.multiple import CreateFromUploadedDocumentView
+from wagtail.snippets.views.chooser import SnippetChooserViewSet, SnippetCreateView
 
 
-@require_GET
-def programmes(request):
-    if not can_read(request.user):
-        raise PermissionDenied
-    return render(
-        request,
-        "lessons/admin/programmes.html",
-        {
-            "page_title": "Programmes and lessons",
-            "header_icon": "doc-full-inverse",
-            "programmes": selectors.programmes_for_reading(),
-        },
-    )
+class _URLOrAbsolutePathField(URLOrAbsolutePathField):
+    def to_python(self, value):
+        return super().to_python("" if value is None else value)
 
 
-@require_GET
-def show(request, page_id: int):
-    """The programme or lesson rendered with the site's own templates (Wagtail's preview
-    machinery, as its revision view uses): the live version by default, the latest version
-    with ``?version=latest``. Nothing is saved."""
-    page = get_object_or_404(Page.objects.type(*VIEW_PERMISSIONS), pk=page_id).specific
-    if not request.user.has_perm(VIEW_PERMISSIONS[type(page)]):
-        raise PermissionDenied
-    shown = page if page.live and request.GET.get("version") != "latest" else page.get_latest_revision_as_object()
-    return shown.make_preview_request(request, shown.default_preview_mode)
+class _ExternalLinkForm(ExternalLinkChooserForm):
+    url = _URLOrAbsolutePathField(required=True, label=ExternalLinkChooserForm.base_fields["url"].label)
+
+
+# Wrapped as Wagtail wraps its admin URLs: admin access required, never cached.
+external_link_chooser = never_cache(require_admin_access(ExternalLinkView.as_view(form_class=_ExternalLinkForm)))
+
+
+class CreateDocumentFromUploadView(CreateFromUploadedDocumentView):
+    def get_edit_form_class(self):
+        view = self
+        base = super().get_edit_form_class()
+
+        class FormForTheUpload(base):
+            def _post_clean(self):
+                # The document's file is copied from the upload only once the form is
+                # valid (``save_object``); validate the upload's file meanwhile, which the
+                # uploader already checked when it stored it.
+                if not self.instance.file and getattr(view, "upload", None) is not None:
+                    self.instance.file.name = view.upload.file.name
+                super()._post_clean()
+
+            def _update_errors(self, errors):
+                if hasattr(errors, "error_dict"):
+                    regrouped: dict[str, list] = {}
+                    for field, messages in errors.error_dict.items():
+                        key = field if field in self.fields else NON_FIELD_ERRORS
+                        regrouped.setdefault(key, []).extend(messages)
+                    errors = ValidationError(regrouped)
+                super()._update_errors(errors)
+
+        FormForTheUpload.__name__ = base.__name__
+        return FormForTheUpload
+
+
+class _CreateViewNeedingAForm(SnippetCreateView):
+    def get(self, request, *args, **kwargs):
+        if self.get_creation_form_class() is None:
+            raise Http404("This chooser has no creation form.")
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if self.get_creation_form_class() is None:
+            raise Http404("This chooser has no creation form.")
+        return super().post(request, *args, **kwargs)
+
+
+class SnippetChooserWithoutCreation(SnippetChooserViewSet):
+    create_view_class = _CreateViewNeedingAForm

@@ -3,7 +3,7 @@ its own permissions here, as surveys does in surveys/roles.py).
 
 Officers and analysts read programmes and lessons (``view_programmepage``,
 ``view_lessonpage``): the read-only "Programmes and lessons" admin view
-(lessons/admin_views.py). These are Django model permissions, which Wagtail's page
+(lessons/read_views.py). These are Django model permissions, which Wagtail's page
 explorer and editor never consult: editing, publishing, moving, copying and deleting pages
 need Wagtail *page* permissions (GroupPagePermission, granted by
 ``services.content_workflow_ensure`` to editors and moderators only), so the groups below

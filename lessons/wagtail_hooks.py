@@ -1,9 +1,11 @@
 """Wagtail admin for lessons: the Theme snippet; read-only views of programmes and lessons,
 classes, the delivery log and programme packs for VRU staff with the model permissions;
-and what a moderator's approval from the page editor did."""
+what a moderator's approval from the page editor did; guards that turn malformed admin
+requests into clear answers (``admin_views``); who lesson documents are served to."""
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import path
 from wagtail import hooks
@@ -14,7 +16,13 @@ from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from . import admin_views
+from accounts.admin_views import InUseDeleteView
+from accounts.converters import parse_id
+from accounts.decorators import not_approved_response
+from accounts.selectors import can_read_lessons
+
+from . import read_views
+from .admin_views import CreateDocumentFromUploadView, SnippetChooserWithoutCreation
 from .models import LessonDelivery, LessonPage, ProgrammePack, ProgrammePage, TeachingGroup, Theme
 
 
@@ -25,6 +33,7 @@ class ThemeViewSet(SnippetViewSet):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     add_to_admin_menu = False
+    chooser_viewset_class = SnippetChooserWithoutCreation  # no "Create" in the chooser: 404, not a 500
 
 
 class TeachingGroupViewSet(ModelViewSet):
@@ -36,6 +45,7 @@ class TeachingGroupViewSet(ModelViewSet):
     search_fields = ["name", "school__name", "school__urn"]
     form_fields = ["name", "year_group", "pupil_count", "archived_at"]
     inspect_view_enabled = True
+    delete_view_class = InUseDeleteView
 
 
 class LessonDeliveryViewSet(ModelViewSet):
@@ -47,6 +57,7 @@ class LessonDeliveryViewSet(ModelViewSet):
     search_fields = ["group__name", "group__school__name"]
     form_fields = ["delivered_on", "minutes", "adaptations", "note"]
     inspect_view_enabled = True
+    delete_view_class = InUseDeleteView
 
 
 class ProgrammePackViewSet(ModelViewSet):
@@ -57,15 +68,16 @@ class ProgrammePackViewSet(ModelViewSet):
     list_filter = ["status"]
     form_fields = ["status", "attempts"]
     inspect_view_enabled = True
+    delete_view_class = InUseDeleteView
 
 
 class ReadingMenuItem(MenuItem):
     def is_shown(self, request):
-        return admin_views.can_read(request.user)
+        return read_views.can_read(request.user)
 
 
 class ProgrammesReadViewSet(ViewSet):
-    """Programmes and lessons, read only (lessons/admin_views.py), for officers and analysts."""
+    """Programmes and lessons, read only (lessons/read_views.py), for officers and analysts."""
 
     name = "lessons_read"
     url_prefix = "lessons/read"
@@ -75,8 +87,8 @@ class ProgrammesReadViewSet(ViewSet):
 
     def get_urlpatterns(self):
         return [
-            path("", admin_views.programmes, name="index"),
-            path("<int:page_id>/", admin_views.show, name="show"),
+            path("", read_views.programmes, name="index"),
+            path("<id:page_id>/", read_views.show, name="show"),
         ]
 
 
@@ -136,13 +148,44 @@ def keep_pages_the_delivery_log_points_to(request, page):
     return None
 
 
+@hooks.register("before_copy_page")
+def refuse_a_copy_with_no_destination(request, page):
+    """Wagtail's copy view reads ``new_parent_page`` straight from the POST (to prefill the
+    form) before validating it, so a POST without it, or with an id that is no page, was a
+    server error. Its form always sends it; anything else is a malformed request (400).
+    Runs after Wagtail's own permission check."""
+    if request.method == "POST":
+        parent_id = parse_id(request.POST.get("new_parent_page"))
+        if parent_id is None or not Page.objects.filter(pk=parent_id).exists():
+            return HttpResponseBadRequest("Choose where to copy the page to.")
+    return None
+
+
+@hooks.register("register_admin_urls", order=-1)
+def register_document_upload_fix():
+    """Placed before Wagtail's documents URLs (``order=-1``) so that this path reaches
+    ``admin_views.CreateDocumentFromUploadView``; Wagtail still reverses its own URL name to
+    the same path."""
+    return [
+        path(
+            "documents/multiple/create_from_uploaded_document/<int:uploaded_file_id>/",
+            CreateDocumentFromUploadView.as_view(),
+            name="upstream_create_document_from_upload",
+        )
+    ]
+
+
 @hooks.register("before_serve_document")
 def documents_for_the_lessons_audience(document, request):
     """Documents are lesson resources (worksheets, slides, handouts) chosen in a lesson's
-    body, so they go to the same audience as lesson pages (``LessonPage.serve``): signed-in
-    staff. Anonymous visitors, pupils included, are sent to sign in. Wagtail serves every
-    document through this view (``WAGTAILDOCS_SERVE_METHOD = "serve_view"``); its own
-    collection privacy still applies on top."""
+    body, so they go to the same audience as lesson pages (``LessonPage.serve``):
+    approved school staff and VRU staff (``accounts.selectors.can_read_lessons``).
+    Anonymous visitors, pupils included, are sent to sign in; a teacher waiting for
+    approval gets the "you need to be approved first" page. Wagtail serves every document
+    through this view (``WAGTAILDOCS_SERVE_METHOD = "serve_view"``); its own collection
+    privacy still applies on top."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    if not can_read_lessons(request.user):
+        return not_approved_response(request)
     return None

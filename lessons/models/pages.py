@@ -1,7 +1,8 @@
 """Wagtail page types: home, programme index, programme and lesson; and the Theme snippet.
 
-Programme overviews are public. Lesson detail is for signed-in staff only: anonymous
-visitors are sent to the login page (``LessonPage.serve``).
+Programme overviews are public. Lesson detail is for approved school staff and VRU staff
+only (``LessonPage.serve``): anonymous visitors are sent to the login page, a teacher
+waiting for approval gets the "you need to be approved first" page.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
+
+from accounts.decorators import not_approved_response
+from accounts.selectors import can_read_lessons
 
 from ..admin_forms import StreamFieldPageForm
 from ..blocks import GROUPING_CHOICES, LessonBodyBlock, VocabularyBlock
@@ -252,9 +256,12 @@ class LessonPage(Page):
     base_form_class = StreamFieldPageForm  # a POST missing StreamField counts is a 400, not a 500
 
     def serve(self, request, *args, **kwargs):
-        # Lesson detail is for signed-in staff; pupils never have accounts.
+        # Lesson detail is for approved school staff and VRU staff; pupils never have
+        # accounts. The same rule guards lesson plans, packs and documents.
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
+        if not can_read_lessons(request.user):
+            return not_approved_response(request)
         return super().serve(request, *args, **kwargs)
 
     @property

@@ -163,3 +163,45 @@ def test_the_access_rule_itself_refuses_a_non_superuser_grant():
     with pytest.raises(PermissionDenied):
         services.user_access_record(actor=platform_admin, user=target, before=before)
     assert not _access_entries(target)
+
+
+# --- Tag merging (taggit's admin) --------------------------------------------------------
+
+
+@pytest.fixture
+def tagged_document():
+    from django.core.files.base import ContentFile
+    from taggit.models import Tag
+    from wagtail.documents.models import Document
+
+    document = Document.objects.create(title="Handout", file=ContentFile(b"%PDF-1.4", name="handout.pdf"))
+    document.tags.add("bullying", "anti-bullying")
+    return document, list(Tag.objects.order_by("name").values_list("pk", flat=True))
+
+
+def _merge(client, tag_ids):
+    session = client.session
+    session["selected_tag_ids"] = ",".join(str(pk) for pk in tag_ids)  # what taggit's list action stores
+    session.save()
+    return client.post("/django-admin/taggit/tag/merge-tags/", {"new_tag_name": "merged"})
+
+
+def test_a_platform_admin_cannot_merge_tags(client, platform_admin, tagged_document):
+    from taggit.models import Tag
+
+    document, tag_ids = tagged_document
+    login_with_second_factor(client, platform_admin)
+
+    assert client.get("/django-admin/taggit/tag/merge-tags/").status_code == 403
+    assert _merge(client, tag_ids).status_code == 403
+    assert sorted(document.tags.names()) == ["anti-bullying", "bullying"]
+    assert not Tag.objects.filter(name="merged").exists()
+
+
+def test_the_superuser_still_merges_tags(client, superuser, tagged_document):
+    document, tag_ids = tagged_document
+    login_with_second_factor(client, superuser)
+
+    assert client.get("/django-admin/taggit/tag/merge-tags/").status_code == 200
+    assert _merge(client, tag_ids).status_code == 302
+    assert list(document.tags.names()) == ["merged"]

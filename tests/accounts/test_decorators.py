@@ -9,7 +9,7 @@ from django.contrib.messages.storage.fallback import FallbackStorage
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from accounts.decorators import approved_staff_required
+from accounts.decorators import approved_staff_required, lesson_reader_required
 from accounts.models import Membership
 from tests.factories import MembershipFactory, UserFactory
 
@@ -101,3 +101,48 @@ def test_approved_teacher_can_open_class_creation(client):
     client.force_login(MembershipFactory().user)
 
     assert client.get(reverse("lessons:group_create")).status_code == 200
+
+
+# --- lesson_reader_required: approved school staff and VRU staff -----------------------
+
+
+@lesson_reader_required
+def lesson_plan(request):
+    return HttpResponse("the-lesson-plan-itself")
+
+
+@pytest.mark.parametrize(
+    "make_user",
+    [
+        lambda: MembershipFactory().user,
+        lambda: MembershipFactory(role=Membership.Role.SCHOOL_LEAD).user,
+        lambda: UserFactory(groups=["Content editors"]),
+        lambda: UserFactory(groups=["VRU analysts"]),
+        lambda: UserFactory(is_superuser=True),
+    ],
+    ids=["teacher", "school lead", "content editor", "analyst", "superuser"],
+)
+def test_lesson_readers_get_through(make_user):
+    assert lesson_plan(_request(make_user())).content == b"the-lesson-plan-itself"
+
+
+@pytest.mark.parametrize(
+    "make_user",
+    [
+        lambda: MembershipFactory(status=Membership.Status.PENDING).user,
+        lambda: MembershipFactory(status=Membership.Status.REVOKED).user,
+        UserFactory,
+    ],
+    ids=["pending teacher", "removed teacher", "no school"],
+)
+def test_anyone_else_signed_in_gets_the_not_approved_page(make_user):
+    response = lesson_plan(_request(make_user()))
+
+    assert response.status_code == 403
+    assert "You need to be approved first" in response.content.decode()
+    assert b"the-lesson-plan-itself" not in response.content
+
+
+def test_lesson_readers_decorator_sends_visitors_to_sign_in():
+    response = lesson_plan(_request(AnonymousUser()))
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")

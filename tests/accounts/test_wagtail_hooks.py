@@ -110,3 +110,58 @@ def test_officer_changing_a_role_in_the_admin_is_audited(officer_client):
 
     entry = ModelLogEntry.objects.for_instance(teacher).get(action="upstream.membership.role_change")
     assert entry.data == {"from": "teacher", "to": "school_lead"}
+
+
+# --- Invitations are read-only in the admin ----------------------------------------------
+
+
+@pytest.fixture
+def admin_invitation():
+    from accounts import services
+
+    lead = MembershipFactory(role=Membership.Role.SCHOOL_LEAD).user
+    invitation, _token = services.invitation_create(
+        inviter=lead, school=lead.memberships.get().school, email="new@school.example", role=Membership.Role.TEACHER
+    )
+    return invitation
+
+
+@pytest.fixture
+def superuser_client(client):
+    login_with_second_factor(client, UserFactory(is_superuser=True, is_staff=True, mfa=True))
+    return client
+
+
+def test_not_even_a_superuser_makes_or_changes_an_invitation_in_the_admin(superuser_client, admin_invitation):
+    from accounts.models import Invitation
+
+    before = list(Invitation.objects.values())
+    for url in (reverse("invitation:add"), reverse("invitation:edit", args=[admin_invitation.pk])):
+        assert superuser_client.get(url)["Location"] == reverse("wagtailadmin_home")
+        response = superuser_client.post(url, {"revoked_at": "2026-01-01 09:00", "email": "x@y.example"})
+        assert response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home")
+
+    assert list(Invitation.objects.values()) == before
+    assert superuser_client.get(f"/admin/invitation/copy/{admin_invitation.pk}/").status_code == 404
+
+
+def test_the_invitation_list_offers_no_add_and_inspect_shows_no_token_hash(superuser_client, admin_invitation):
+    listing = superuser_client.get(reverse("invitation:index")).content.decode()
+    inspect = superuser_client.get(reverse("invitation:inspect", args=[admin_invitation.pk])).content.decode()
+
+    assert "new@school.example" in listing
+    assert reverse("invitation:add") not in listing
+    assert reverse("invitation:edit", args=[admin_invitation.pk]) not in listing
+    assert "new@school.example" in inspect
+    assert admin_invitation.token_hash not in inspect
+
+
+def test_officers_still_read_invitations_and_the_superuser_still_deletes_one(client, admin_invitation):
+    from accounts.models import Invitation
+
+    login_with_second_factor(client, UserFactory(groups=[OFFICER], mfa=True))
+    assert "new@school.example" in client.get(reverse("invitation:index")).content.decode()
+    client.logout()
+    login_with_second_factor(client, UserFactory(is_superuser=True, is_staff=True, mfa=True))
+    assert client.post(reverse("invitation:delete", args=[admin_invitation.pk])).status_code == 302
+    assert not Invitation.objects.filter(pk=admin_invitation.pk).exists()

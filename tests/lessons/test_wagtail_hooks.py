@@ -89,3 +89,22 @@ def test_teachers_and_vru_staff_get_lesson_documents(client, worksheet):
         assert response.status_code == 200
         assert b"".join(response.streaming_content) == b"%PDF-1.4 worksheet"
         assert "no-store" in response["Cache-Control"]
+
+
+def test_a_teacher_waiting_for_approval_is_refused_a_lesson_document(client, worksheet):
+    from accounts.models import Membership
+    from tests.factories import MembershipFactory
+
+    pending = MembershipFactory(status=Membership.Status.PENDING)
+    client.force_login(pending.user)
+    response = client.get(worksheet.url)
+
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "You need to be approved first" in body and pending.school.name in body
+    assert b"%PDF" not in response.content  # the file itself is not sent
+
+
+def test_an_account_linked_to_no_school_is_refused_a_lesson_document(client, worksheet):
+    client.force_login(UserFactory())
+    assert client.get(worksheet.url).status_code == 403

@@ -14,7 +14,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib import import_module
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
@@ -196,17 +199,25 @@ def resolves_to_itself(pattern: Pattern, url: str) -> tuple[bool, str]:
 
 @dataclass(frozen=True)
 class Observed:
+    """What one request got. ``signed_out`` is None when the request started without a
+    signed-in session; otherwise whether the request ended it: neither the session the
+    browser sent nor the one it was handed back still names a user, so the next request
+    from that browser (or from anyone replaying the old cookie) is anonymous."""
+
     status: int
     location: str | None = None
     error: str = ""
     writes: tuple[str, ...] = ()
+    signed_out: bool | None = None
 
     def __str__(self) -> str:
         if self.error:
-            return f"exception {self.error}"
-        if self.location is not None:
-            return f"{self.status} -> {self.location}"
-        return str(self.status)
+            text = f"exception {self.error}"
+        elif self.location is not None:
+            text = f"{self.status} -> {self.location}"
+        else:
+            text = str(self.status)
+        return text + (" (signed out)" if self.signed_out else "")
 
 
 _WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([\w.]+)"?', re.IGNORECASE)
@@ -221,14 +232,28 @@ def written_tables(queries: Iterable[dict]) -> set[str]:
     return tables
 
 
+def _session_user(session_key: str | None) -> str | None:
+    """The user id the stored session ``session_key`` is signed in as, if any."""
+    if not session_key:
+        return None
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key).get(SESSION_KEY)
+
+
+def _session_cookie(client) -> str | None:
+    morsel = client.cookies.get(settings.SESSION_COOKIE_NAME)
+    return morsel.value if morsel is not None else None
+
+
 def request(client, method: str, url: str, csrf_token: str) -> Observed:
     """One request in a savepoint that is rolled back, so every cell sees the same data,
     with the client's cookies restored afterwards (a sign-out in one cell does not sign
-    the role out of the next). Returns the status, the redirect target's path and the
-    tables written beyond ``BOOKKEEPING_TABLES``."""
+    the role out of the next). Returns the status, the redirect target's path, the
+    tables written beyond ``BOOKKEEPING_TABLES`` and, for a signed-in client, whether the
+    request signed it out (read from the session store before the rollback)."""
     cookies = copy.deepcopy(client.cookies)
     error = ""
     response = None
+    signed_out = None
     # Writes are only looked for on POST (a GET may fill caches: renditions, profiles).
     capture = CaptureQueriesContext(connection) if method == "POST" else contextlib.nullcontext()
     connection.queries_log.clear()  # the log is a bounded deque: indices drift once it is full
@@ -236,10 +261,14 @@ def request(client, method: str, url: str, csrf_token: str) -> Observed:
         try:
             with transaction.atomic():
                 try:
+                    sent_key = _session_cookie(client)
+                    signed_in = _session_user(sent_key) is not None
                     if method == "GET":
                         response = client.get(url)
                     else:
                         response = client.post(url, {"csrfmiddlewaretoken": csrf_token}, HTTP_X_CSRFTOKEN=csrf_token)
+                    if signed_in:
+                        signed_out = _session_user(sent_key) is None and _session_user(_session_cookie(client)) is None
                 finally:
                     transaction.set_rollback(True)
         except Exception as exc:  # a view that raises is a 500: record it as seen
@@ -253,7 +282,7 @@ def request(client, method: str, url: str, csrf_token: str) -> Observed:
         location = location.split("?", 1)[0]
         if location.startswith("http://testserver"):
             location = location[len("http://testserver") :]
-    return Observed(response.status_code, location, writes=writes)
+    return Observed(response.status_code, location, writes=writes, signed_out=signed_out)
 
 
 @dataclass(frozen=True)
@@ -271,7 +300,11 @@ class Cell:
 
     @property
     def ok(self) -> bool:
-        return self.expected.matches(self.observed.status, self.observed.location) and not self.wrote_on_refusal
+        observed = self.observed
+        return (
+            self.expected.matches(observed.status, observed.location, signed_out=observed.signed_out)
+            and not self.wrote_on_refusal
+        )
 
 
 def format_mismatches(cells: Sequence[Cell]) -> str:
@@ -286,6 +319,8 @@ def format_mismatches(cells: Sequence[Cell]) -> str:
         got = str(cell.observed)
         if cell.wrote_on_refusal:
             got += f" and WROTE {', '.join(cell.observed.writes)}"
+        if cell.expected.signs_out and not cell.observed.signed_out:
+            got += " but NOT signed out"
         lines.append(
             f"  {cell.key:<{width}}  {cell.role:<15} {cell.method:<6} {cell.expected.name:<22} {got}    [{cell.url}]"
         )

@@ -3,8 +3,11 @@ policy entries. Plain data with no Django import, so the policy reads as a table
 
 An outcome class says what a role gets from one request, specific enough that a
 regression shows: "ok" is any 2xx; "login" is a redirect to allauth's sign-in page;
-"mfa" is a redirect to prove the second factor (an allauth 2FA or re-authentication
-page, or a sign-out to the sign-in page); 403, 404, 405, 410 and 400 are those statuses;
+"logged out, to sign-in" is that redirect from a request that also ended the session
+(what a VRU session that never passed its second factor gets on every path but
+sign-out: the matrix checks in the session store that the session the browser sent,
+and the one it was handed back, name no user any more); 403, 404, 405, 410 and 400 are
+those statuses;
 ``redirect("/staff/")`` is a redirect whose target path is exactly that (``*`` matches
 any run of characters: ``"/admin/pages/*/edit/"``). Anything else observed (a 500 or an exception,
 a 3xx to somewhere unexpected) matches no class and shows in the diff as it was seen.
@@ -33,29 +36,33 @@ ROLES: tuple[str, ...] = (
 )
 
 LOGIN_PATH = "/accounts/login/"
-# Where a session that has not passed its second factor may be sent: allauth's 2FA pages
-# (authenticate, re-authenticate, enrol), its re-authentication page, or signed out.
-MFA_PATHS = ("/accounts/2fa/", "/accounts/reauthenticate/", LOGIN_PATH, "/accounts/logout/")
 
 
 @dataclass(frozen=True)
 class Outcome:
     """One class of answer. ``status`` is the exact status, or None for "any 2xx";
     ``to`` the redirect targets (paths, ``*`` for any characters);
-    ``refusal`` whether the request was refused, in which case it must write nothing."""
+    ``refusal`` whether the request was refused, in which case it must write nothing;
+    ``signs_out`` whether the request must also have ended the signed-in session
+    (``signed_out`` as the matrix observed it: None when it was not signed in)."""
 
     name: str
     status: int | None = None
     to: tuple[str, ...] = ()
     refusal: bool = True
     alternatives: tuple[Outcome, ...] = ()
+    signs_out: bool = False
 
     def __str__(self) -> str:
         return self.name
 
-    def matches(self, status: int, location: str | None) -> bool:
+    def matches(self, status: int, location: str | None, *, signed_out: bool | None = None) -> bool:
         if self.alternatives:
-            return any(alternative.matches(status, location) for alternative in self.alternatives)
+            return any(
+                alternative.matches(status, location, signed_out=signed_out) for alternative in self.alternatives
+            )
+        if self.signs_out and signed_out is not True:
+            return False
         if self.status is None:
             return 200 <= status < 300
         if status != self.status:
@@ -69,7 +76,11 @@ class Outcome:
 
 OK = Outcome("ok", refusal=False)
 LOGIN = Outcome("login", 302, (LOGIN_PATH,))
-MFA = Outcome("mfa", 302, tuple(f"{p}*" for p in MFA_PATHS))
+# A VRU account with an authenticator whose session never passed the second factor (a
+# password-only login by any path): signed out and sent to allauth's sign-in, which asks
+# for the code (accounts.middleware.RequireMFAMiddleware). Nothing is shown first, not even
+# allauth's own pages: such a session must not manage authenticators, e-mail or sessions.
+LOGGED_OUT = Outcome("logged out, to sign-in", 302, (LOGIN_PATH,), signs_out=True)
 BAD_REQUEST = Outcome("400", 400)
 FORBIDDEN = Outcome("403", 403)
 NOT_FOUND = Outcome("404", 404)
@@ -109,11 +120,6 @@ INVALID = one_of(BAD_REQUEST, OK, name="400 | form errors")
 # Google/Microsoft sign-in when SSO is not configured: a 404 or a clear page, never a 500
 # and never a redirect to the provider.
 SSO_OFF = one_of(NOT_FOUND, OK, Outcome("401", 401), name="404 | clear page")
-# Wagtail's own front-end login (/_util/login/): sends people to allauth or refuses; it
-# never signs anyone in itself.
-ALLAUTH_ONLY = one_of(
-    LOGIN, FORBIDDEN, NOT_FOUND, NOT_ALLOWED, redirect("/accounts/login/*"), name="to allauth | refused"
-)
 
 
 def roles(default: Outcome | None = None, **by_role: Outcome) -> dict[str, Outcome]:
@@ -141,7 +147,7 @@ class Entry:
     """The policy for one URL pattern, or a group of patterns treated alike.
 
     ``match`` is a pattern key (the route as Django joins it, e.g.
-    ``"classes/<int:pk>/edit/"``; duplicates get ``" (name)"`` appended), a glob over
+    ``"classes/<id:pk>/edit/"``; duplicates get ``" (name)"`` appended), a glob over
     keys (``"admin/snippets/lessons/theme/*"``), or a tuple of either. Every concrete pattern must match exactly
     one entry. ``get`` is each role's outcome for a GET; ``post``, for views that write,
     each role's outcome for a POST with a valid CSRF token (refused POSTs must write

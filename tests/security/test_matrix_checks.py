@@ -7,9 +7,9 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.urls import include, path
 
-from .matrix import Cell, Observed, check_coverage, enumerate_patterns, format_mismatches, written_tables
+from .matrix import Cell, Observed, check_coverage, enumerate_patterns, format_mismatches, request, written_tables
 from .policy import ENTRIES
-from .rules import DASHBOARD, FORBIDDEN, LOGIN, MFA, OK, Entry, redirect, roles
+from .rules import DASHBOARD, FORBIDDEN, LOGGED_OUT, LOGIN, OK, Entry, redirect, roles
 
 
 def _view(request):
@@ -40,7 +40,7 @@ def test_the_real_urlconf_is_fully_covered():
 
 def test_enumeration_reaches_included_and_namespaced_patterns():
     keys = {p.key: p for p in enumerate_patterns()}
-    assert keys["classes/<int:pk>/"].name == "lessons:group_detail"
+    assert keys["classes/<id:pk>/"].name == "lessons:group_detail"
     assert keys["go/card/"].name == "surveys:pupil_card"  # an include inside an include
     assert keys["admin/surveys/versions/<int:pk>/publish/"].name == "surveys_admin:publish"
     assert "django-admin/accounts/user/<path:object_id>/change/" in keys
@@ -76,8 +76,12 @@ def test_an_entry_must_name_every_role():
 def test_outcome_classes_match_only_their_own_answers():
     assert OK.matches(200, None) and OK.matches(204, None) and not OK.matches(302, "/accounts/login/")
     assert LOGIN.matches(302, "/accounts/login/") and not LOGIN.matches(302, "/staff/")
-    assert MFA.matches(302, "/accounts/2fa/authenticate/") and MFA.matches(302, "/accounts/reauthenticate/")
-    assert not MFA.matches(200, None) and not MFA.matches(302, "/admin/")
+    # "Logged out, to sign-in" needs the redirect AND a session that no longer names the user.
+    assert LOGGED_OUT.matches(302, "/accounts/login/", signed_out=True)
+    assert not LOGGED_OUT.matches(302, "/accounts/login/", signed_out=False)
+    assert not LOGGED_OUT.matches(302, "/accounts/login/")  # not measured: not proven
+    assert not LOGGED_OUT.matches(302, "/accounts/2fa/authenticate/", signed_out=True)
+    assert not LOGGED_OUT.matches(200, None, signed_out=True)
     assert FORBIDDEN.matches(403, None) and not FORBIDDEN.matches(404, None)
     assert DASHBOARD.matches(302, "/admin/") and not DASHBOARD.matches(302, "/admin/pages/")
     assert redirect("/admin/pages/*/edit/").matches(302, "/admin/pages/12/edit/")
@@ -102,11 +106,11 @@ def test_a_refused_post_that_writes_is_a_mismatch_even_with_the_right_status():
 
 
 def test_the_diff_names_pattern_role_method_expected_and_got():
-    cell = Cell("classes/<int:pk>/", "teacher_b", "GET", "/classes/1/", FORBIDDEN, Observed(200))
+    cell = Cell("classes/<id:pk>/", "teacher_b", "GET", "/classes/1/", FORBIDDEN, Observed(200))
     diff = format_mismatches([cell])
     assert "1 cell(s) differ" in diff
     line = diff.splitlines()[-1]
-    for part in ("classes/<int:pk>/", "teacher_b", "GET", "403", "200", "[/classes/1/]"):
+    for part in ("classes/<id:pk>/", "teacher_b", "GET", "403", "200", "[/classes/1/]"):
         assert part in line
     assert format_mismatches([Cell("classes/", "teacher_a", "GET", "/classes/", OK, Observed(200))]) == ""
 
@@ -120,3 +124,25 @@ def test_written_tables_reads_inserts_updates_and_deletes_only():
         {"sql": "SAVEPOINT s1"},
     ]
     assert written_tables(queries) == {"lessons_teachinggroup", "surveys_surveywindow", "django_session"}
+
+
+def test_a_redirect_to_sign_in_that_keeps_the_session_is_not_a_logout():
+    kept = Cell("admin/", "officer_no_mfa", "GET", "/admin/", LOGGED_OUT, Observed(302, "/accounts/login/"))
+    ended = Cell(
+        "admin/", "officer_no_mfa", "GET", "/admin/", LOGGED_OUT, Observed(302, "/accounts/login/", signed_out=True)
+    )
+    assert not kept.ok and ended.ok
+    assert "but NOT signed out" in format_mismatches([kept])
+
+
+def test_request_observes_whether_the_session_was_ended(world, db):
+    """``matrix.request`` reads the session store itself: a sign-out POST ends the session,
+    a page view does not, and the client is signed in again afterwards (cookies restored,
+    the savepoint rolled back)."""
+    from .world import CSRF_SECRET, sign_in
+
+    client = sign_in(world, "teacher_a")
+    assert request(client, "GET", "/staff/", CSRF_SECRET).signed_out is False
+    assert request(client, "POST", "/accounts/logout/", CSRF_SECRET).signed_out is True
+    assert request(client, "GET", "/staff/", CSRF_SECRET).status == 200  # still signed in for the next cell
+    assert request(sign_in(world, "anonymous"), "GET", "/staff/", CSRF_SECRET).signed_out is None

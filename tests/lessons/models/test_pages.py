@@ -9,8 +9,9 @@ from django.urls import reverse
 from wagtail.models import Page
 from wagtail.test.utils import WagtailPageTestCase
 
+from accounts.models import Membership
 from lessons.models import HomePage, LessonPage, ProgrammeIndexPage, ProgrammePage
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, UserFactory, login_with_second_factor
 
 from ..factories import (
     LessonPageFactory,
@@ -65,6 +66,26 @@ class LessonPageAccessTests(WagtailPageTestCase):
         self.assertContains(response, "Being an active bystander")
         self.assertContains(response, "block-safeguarding")
         self.assertContains(response, reverse("lessons:lesson_plan", args=[self.lesson.pk]))
+
+    def test_lesson_detail_is_refused_to_a_teacher_waiting_for_approval(self):
+        pending = MembershipFactory(status=Membership.Status.PENDING)
+        self.client.force_login(pending.user)
+        response = self.client.get(self.lesson.url)
+        self.assertEqual(response.status_code, 403)
+        self.assertContains(response, "You need to be approved first", status_code=403)
+        self.assertContains(response, pending.school.name, status_code=403)
+        self.assertNotContains(response, "block-safeguarding", status_code=403)
+        self.assertNotContains(response, reverse("lessons:lesson_plan", args=[self.lesson.pk]), status_code=403)
+
+    def test_lesson_detail_is_refused_to_an_account_linked_to_no_school(self):
+        self.client.force_login(UserFactory())
+        response = self.client.get(self.lesson.url)
+        self.assertEqual(response.status_code, 403)
+        self.assertContains(response, "isn't linked to a school yet", status_code=403)
+
+    def test_lesson_detail_is_shown_to_vru_staff(self):
+        login_with_second_factor(self.client, UserFactory(groups=["VRU officers"], mfa=True))
+        self.assertContains(self.client.get(self.lesson.url), "Being an active bystander")
 
     def test_lesson_page_has_no_inline_scripts_or_styles(self):
         self.client.force_login(MembershipFactory().user)

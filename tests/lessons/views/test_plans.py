@@ -8,8 +8,10 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from accounts.models import Membership
 from lessons.models import ProgrammePack
 from lessons.pdf import cache
+from tests.factories import MembershipFactory, UserFactory, login_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +80,59 @@ def test_failed_pack_offers_to_try_again(client, teacher, programme, lessons):
     client.force_login(teacher)
     html = client.get(reverse("lessons:pack_status", args=[pack.pk])).content.decode()
     assert "Try again" in html and "http-equiv" not in html
+
+
+# --- Lesson content is for approved school staff and VRU staff --------------------------
+
+
+@pytest.fixture
+def pending_teacher():
+    return MembershipFactory(status=Membership.Status.PENDING).user
+
+
+@pytest.fixture
+def done_pack(programme, lessons):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    pack = ProgrammePack.objects.create(programme=programme, content_key="k", status=ProgrammePack.Status.DONE)
+    pack.file_path = default_storage.save(pack.output_path, ContentFile(b"%PDF-1.4 pack"))
+    pack.save(update_fields=["file_path"])
+    return pack
+
+
+def test_a_teacher_waiting_for_approval_gets_no_lesson_plan_or_pack(client, pending_teacher, lesson, done_pack):
+    client.force_login(pending_teacher)
+    for url in (
+        reverse("lessons:lesson_plan", args=[lesson.pk]),
+        reverse("lessons:pack_status", args=[done_pack.pk]),
+        reverse("lessons:pack_download", args=[done_pack.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "You need to be approved first" in response.content.decode()
+        assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_teacher_waiting_for_approval_cannot_ask_for_a_pack_and_nothing_is_written(
+    client, pending_teacher, programme, lessons, django_capture_on_commit_callbacks
+):
+    client.force_login(pending_teacher)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(reverse("lessons:pack_request", args=[programme.pk]))
+    assert response.status_code == 403
+    assert not ProgrammePack.objects.exists()
+    assert callbacks == []
+
+
+def test_an_account_linked_to_no_school_gets_no_lesson_plan(client, lesson):
+    client.force_login(UserFactory())
+    assert client.get(reverse("lessons:lesson_plan", args=[lesson.pk])).status_code == 403
+
+
+def test_vru_staff_get_lesson_plans_and_packs(client, lesson, done_pack):
+    login_with_second_factor(client, UserFactory(groups=["Content editors"], mfa=True))
+    assert client.get(reverse("lessons:lesson_plan", args=[lesson.pk])).status_code == 200
+    download = client.get(reverse("lessons:pack_download", args=[done_pack.pk]))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 pack"
