@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import reduce
 
-import numpy as np
-
 from .stats import clustering, independent, paired
 from .stats.sufficient import ChangeHistogram, Moments, PairedMoments
 
@@ -300,27 +298,6 @@ def cell_figures(combined: Combined, *, clustered: bool) -> Figures:
         design_effect=deff,
         n_effective=n_eff,
     )
-
-
-def holm(pvalues: list[float | None]) -> list[float | None]:
-    """Holm's step-down adjustment, the same numbers as ``outcomes.stats.multiplicity.holm``
-    (statsmodels' ``multipletests(method="holm")``; ``tests/outcomes/test_figures.py`` checks
-    they agree). A private stand-in until the stats module has a Holm that does not call
-    ``gc.collect()`` on every call (about 90 ms in a Django process; contract, "Changes"):
-    sorted p x (m - i), running maximum, at most 1. None passes through, outside the family."""
-    present = [(i, p) for i, p in enumerate(pvalues) if p is not None]
-    out: list[float | None] = [None] * len(pvalues)
-    if not present:
-        return out
-    values = np.array([p for _, p in present], dtype=float)
-    order = np.argsort(values, kind="mergesort")
-    m = len(values)
-    adjusted = np.minimum(1.0, np.maximum.accumulate(values[order] * np.arange(m, 0, -1)))
-    result = np.empty(m)
-    result[order] = adjusted
-    for (i, _), q in zip(present, result, strict=True):
-        out[i] = float(q)
-    return out
 
 
 def _paired_summary(pm: PairedMoments, histogram: ChangeHistogram) -> paired.PairedSummary:

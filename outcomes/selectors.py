@@ -38,12 +38,12 @@ from accounts.models import LocalAuthority, School
 from lessons.models import TeachingGroup
 from surveys.models import Instrument, Response
 
-from .figures import CellSums, Combined, Figures, cell_figures, holm
+from .figures import CellSums, Combined, Figures, cell_figures
 from .filters import ResolvedFilter
 from .models import NOT_RECORDED, AreaRollup, ClassRollup, DataVersion, Dimension
 from .services import ALL_YEAR_GROUPS, DOSE_BANDS
 from .stats.disclosure import RULES_VERSION, Cell, Reason, Relation, Table, disclose, merge_breakdown
-from .stats.multiplicity import benjamini_hochberg
+from .stats.multiplicity import benjamini_hochberg, holm
 
 LEVELS = ("region", "local_authority", "school", "class")
 ALL = "all"
@@ -476,9 +476,8 @@ def _subgroup_name(sub: str) -> str:
 
 def _adjust(rows: list[FigureRow]) -> None:
     """Holm across the programme's scales for each scope and subgroup; Benjamini-Hochberg
-    across a breakdown's categories for each scope and scale. Only shown p-values count.
-    (Holm is ``figures.holm`` for now: the same numbers as the stats module's, without its
-    garbage collection per call.)"""
+    across a breakdown's categories for each scope and scale (both statsmodels', through
+    ``stats.multiplicity``). Only shown p-values count."""
     families: dict[tuple, list[FigureRow]] = defaultdict(list)
     cuts: dict[tuple, list[FigureRow]] = defaultdict(list)
     for row in rows:
