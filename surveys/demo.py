@@ -263,6 +263,7 @@ def seed(stdout=None) -> dict:
     # surveys (outcomes to show); the demo teacher's second class is mid-way through its post
     # survey (the pupil demo).
     open_post = own[1].pk if len(own) > 1 else None
+    seeded: dict[str, int] = {}
     for group in [*own, *others]:
         if not instrument_suits_year_group(version.instrument, group.year_group):
             continue
@@ -270,7 +271,10 @@ def seed(stdout=None) -> dict:
         windows.extend(group_windows.values())
         created = _seed_responses(group, group_windows, version)
         if created:
-            _say(stdout, f"Surveys: {created} synthetic responses for {group.name}.")
+            seeded[group.name] = created
+    if seeded:
+        classes = ", ".join(seeded)
+        _say(stdout, f"Surveys: {sum(seeded.values())} synthetic responses in {len(seeded)} classes ({classes}).")
     if windows and not TalkRequest.objects.filter(window=windows[0]).exists():
         TalkRequest.objects.create(school=windows[0].group.school, window=windows[0], card_code=new_card_code())
     return {"version": version, "windows": windows}

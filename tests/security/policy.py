@@ -1374,11 +1374,18 @@ def _admin_entries() -> list[Entry]:
             why="Workflow tasks: the superuser only.",
         ),
         Entry(
-            ("admin/workflows/enable/<int:pk>/", "admin/workflows/tasks/enable/<int:pk>/"),
+            "admin/workflows/enable/<int:pk>/",
             params={"pk": "workflow"},
             get=wagtail_admin(VRU, NOT_ALLOWED),
             post=wagtail_admin(SUPERUSER, redirect("/admin/workflows/*")),
             why="POST only; the superuser only.",
+        ),
+        Entry(
+            "admin/workflows/tasks/enable/<int:pk>/",
+            params={"pk": "task"},
+            get=wagtail_admin(VRU, NOT_ALLOWED),
+            post=wagtail_admin(SUPERUSER, redirect("/admin/workflows/*")),
+            why="POST only; the superuser only (a task's id, not a workflow's).",
         ),
         Entry(
             ("admin/workflows/remove/<int:page_pk>/", "admin/workflows/remove/<int:page_pk>/<int:workflow_pk>/"),
