@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -79,7 +80,7 @@ _COUNTERS = AccessCounter._meta.db_table
 _EXPIRES = AccessCounter._meta.get_field("expires_at")
 
 
-def _when(value) -> object:
+def _when(value: dt.datetime) -> Any:
     return _EXPIRES.get_db_prep_value(value, connection)
 
 

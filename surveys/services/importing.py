@@ -16,6 +16,7 @@ import csv
 import hashlib
 import io
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -79,7 +80,7 @@ class _Row:
     key: uuid.UUID
 
 
-def _choice(value: str, choices) -> str | None:
+def _choice(value: str, choices: Iterable[tuple[str, str]]) -> str | None:
     """Accept a stored value or its label, any case ('Girl', 'girl', 'PNS')."""
     wanted = value.strip().lower()
     if not wanted:
@@ -95,7 +96,7 @@ class _Context:
 
     def __init__(self) -> None:
         self.schools: dict[str, School | None] = {}
-        self.windows: dict[tuple, SurveyWindow | None | str] = {}
+        self.windows: dict[tuple, SurveyWindow | str] = {}
         self.items: dict[int, dict[str, Item]] = {}
 
     def school(self, urn: str) -> School | None:
@@ -171,7 +172,9 @@ def _parse(text: str, context: _Context) -> tuple[list[_Row], list[Problem]]:
     return rows, problems
 
 
-def _parse_row(number, record, item_columns, context: _Context, problems: list[Problem]) -> _Row | None:
+def _parse_row(
+    number: int, record: dict[str, str], item_columns: list[str], context: _Context, problems: list[Problem]
+) -> _Row | None:
     def problem(column: str, reason: str) -> None:
         problems.append(Problem(number, column, reason))
 

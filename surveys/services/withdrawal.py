@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from wagtail.log_actions import log
 
 from accounts import selectors as account_selectors
@@ -73,7 +74,7 @@ def _participant(school: School, academic_year: int, code: str, *, lock: bool = 
     return participants.first()
 
 
-def _talk_requests(school: School, academic_year: int, code: str):
+def _talk_requests(school: School, academic_year: int, code: str) -> QuerySet[TalkRequest]:
     return TalkRequest.objects.filter(school=school, card_code=code, window__group__academic_year=academic_year)
 
 
