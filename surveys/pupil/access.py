@@ -66,7 +66,7 @@ def client_address(request) -> str:
     N trusted proxies, the N-th address from the right of X-Forwarded-For."""
     proxies = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0) or 0
     if proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        forwarded = [part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "")
