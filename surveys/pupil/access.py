@@ -1,5 +1,5 @@
 """How a pupil gets in: join code, then card code (or self-generated code), with limits on
-failed attempts only (decision 7), and what a pupil's session remembers.
+failed attempts only (docs/decisions.md#7), and what a pupil's session remembers.
 
 Only well-formed codes that match nothing count as failures: a mistyped length or a wrong
 check symbol tells an attacker nothing (they can compute check symbols themselves), so a
@@ -11,7 +11,7 @@ in docs/pupil-access.md:
   an address guessing at scale is refused, right code or not), plus a region-wide alert;
 - card codes: per session, per window and address, and per window from every address.
 
-Counters are rows of ``AccessCounter`` in the database, never Redis (decision 1), counted
+Counters are rows of ``AccessCounter`` in the database, never Redis (docs/decisions.md#1), counted
 in one atomic statement; addresses and session keys are hashed before they are used.
 """
 

@@ -295,7 +295,7 @@ def responses_import(*, text: str) -> ImportResult:
             Participant.objects.filter(pk=row.participant.pk).update(year_group=row.window.group.year_group)
         result.created += status == Response.Status.COMPLETED
         touched.add(row.window.pk)
-    # Same follow-up as an online submission (decision 1): one message per window touched.
+    # Same follow-up as an online submission (docs/decisions.md#1): one message per window touched.
     OutboxMessage.objects.bulk_create(
         OutboxMessage(kind="response_completed", payload={"window_id": window_id, "response_id": None})
         for window_id in sorted(touched)

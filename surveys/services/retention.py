@@ -1,5 +1,4 @@
-"""Pupil-data retention (design notes, "Safeguarding and data protection";
-docs/data-protection.md, "Pupil data").
+"""Pupil-data retention (docs/decisions.md#retention; docs/data-protection.md#pupil-data).
 
 One nightly purge, ``pupil_data_purge``, run by the Celery beat task
 ``surveys.tasks.purge_pupil_data`` and by ``manage.py purge_pupil_data``. Every rule works

@@ -1,5 +1,5 @@
-"""Withdrawing one pupil's data by card code (design notes, "Safeguarding and data
-protection": "A school can withdraw one pupil's data by card code").
+"""Withdrawing one pupil's data by card code (docs/decisions.md#retention: "A school can
+withdraw one pupil's data by card code"; docs/data-protection.md#pupil-data).
 
 Only the school's lead can do it, in two steps: ``withdrawal_preview`` says what would go
 (which classes and surveys, never answers), ``pupil_withdraw`` deletes it. Everything the

@@ -123,7 +123,7 @@ def test_sign_up_refusal_outside_school_domains_does_not_depend_on_the_account_e
     assert _normalised(responses[0], vru.email) == _normalised(responses[1], "ghost@vru.example")
 
 
-# --- Sessions end when they should (T12) -----------------------------------------------
+# --- Sessions end when they should (docs/decisions.md#t12) -----------------------------------------------
 
 
 def test_changing_the_password_signs_out_every_session(client):

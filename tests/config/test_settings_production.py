@@ -1,4 +1,4 @@
-"""Production settings fail closed (issue 2, T01): they refuse to start without their
+"""Production settings fail closed (docs/decisions.md#t01): they refuse to start without their
 secrets, and with them ``check --deploy`` is clean at WARNING level."""
 
 from __future__ import annotations

@@ -21,5 +21,5 @@ def test_holm_equals_the_stats_modules_statsmodels_holm(pvalues):
             assert abs(a - b) < 1e-12
 
 
-def test_holm_worked_example_from_the_research_notes():
+def test_holm_worked_example():
     assert holm([0.01, 0.04, 0.03, 0.005]) == [0.03, 0.06, 0.06, 0.02]
