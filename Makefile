@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test worker lint format audit bench bench-outcomes demo-code syscheck install install-dev clean
+.PHONY: help run test worker lint typecheck check-migrations format audit bench bench-outcomes demo-code syscheck install install-dev clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,9 +44,16 @@ worker: syscheck ## Run a Celery worker and beat against REDIS_URL
 	@test -n "$$REDIS_URL" || (echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run a worker."; exit 2)
 	$(BIN)/celery -A config worker --beat --loglevel=INFO --concurrency=2
 
-lint: install-dev ## ruff lint and format check
+lint: install-dev ## ruff lint and format check, and the import contracts (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+typecheck: install-dev ## mypy with django-stubs (strict on outcomes/stats; typed services and selectors)
+	$(BIN)/mypy
+
+check-migrations: install-dev ## Fail on a destructive migration without an acknowledgement
+	$(BIN)/python scripts/check_migrations.py
 
 format: install-dev ## Apply ruff formatting and fixes
 	$(BIN)/ruff check --fix .

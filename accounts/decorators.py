@@ -23,7 +23,7 @@ def not_approved_response(request):
 
 
 def approved_staff_required(view_func):
-    """Only approved school staff (decision 6). Unapproved users get a 403 page that says
+    """Only approved school staff (docs/decisions.md#6). Unapproved users get a 403 page that says
     why and what happens next, rather than a bare error."""
 
     @login_required

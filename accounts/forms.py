@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from allauth.account.adapter import get_adapter
 from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
 from allauth.account.forms import SignupForm
@@ -85,7 +87,7 @@ class InviteForm(forms.Form):
     def __init__(self, *args, allow_lead: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if not allow_lead:
-            self.fields["role"].choices = [(Membership.Role.TEACHER, "Teacher")]
+            cast(forms.ChoiceField, self.fields["role"]).choices = [(Membership.Role.TEACHER, "Teacher")]
 
 
 class OfficerInviteForm(InviteForm):
@@ -102,7 +104,7 @@ class JoinSchoolForm(forms.Form):
 
     def __init__(self, *args, email: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = School.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["school"]).queryset = School.objects.filter(
             pk__in=[s.pk for s in selectors.schools_for_email(email)]
         )
 

@@ -55,7 +55,7 @@ def _view_name(request) -> str | None:
 
 
 class RequireMFAMiddleware:
-    """Decision 5: a second factor is mandatory for VRU staff, superusers and anyone with
+    """docs/decisions.md#5: a second factor is mandatory for VRU staff, superusers and anyone with
     admin access (``roles.requires_mfa``), and it must have been used in this session.
     allauth has no switch for either rule, so:
 
@@ -116,7 +116,7 @@ class NoStoreForSignedInMiddleware:
 
 
 class AdminContentSecurityPolicyMiddleware:
-    """Decision 4: the strict policy applies everywhere except the Wagtail and Django
+    """docs/decisions.md#4: the strict policy applies everywhere except the Wagtail and Django
     admins, which still need inline script and style; they get a relaxed, scoped policy."""
 
     def __init__(self, get_response):

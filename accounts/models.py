@@ -7,6 +7,7 @@ No pupil is ever a user.
 from __future__ import annotations
 
 import hashlib
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -40,13 +41,13 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """A member of staff: VRU staff, school leads and teachers. E-mail is the login."""
 
-    username = None
+    username = None  # type: ignore[assignment]  # no username: e-mail is the login
     email = models.EmailField("e-mail address", unique=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]  # by e-mail, not username
 
     class Meta:
         ordering = ["email"]

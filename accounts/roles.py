@@ -115,12 +115,12 @@ def user_vru_roles(user) -> set[str]:
 
 
 def is_vru_staff(user) -> bool:
-    """VRU staff and superusers must use MFA (decision 5)."""
+    """VRU staff and superusers must use MFA (docs/decisions.md#5)."""
     return bool(user.is_authenticated and (user.is_superuser or user_vru_roles(user)))
 
 
 def requires_mfa(user) -> bool:
-    """Who must enrol a second factor before doing anything else (decision 5): VRU staff,
+    """Who must enrol a second factor before doing anything else (docs/decisions.md#5): VRU staff,
     superusers, and anyone else who can open either admin, so that a group created later
     with admin access, or a Django-admin staff flag, cannot slip past the rule."""
     if not user.is_authenticated:

@@ -24,7 +24,7 @@ def pending_memberships(user: User) -> QuerySet[Membership]:
 
 
 def is_approved_teacher(user: User) -> bool:
-    """True when the user may create classes and open surveys (decision 6)."""
+    """True when the user may create classes and open surveys (docs/decisions.md#6)."""
     return approved_memberships(user).exists()
 
 
@@ -33,7 +33,7 @@ def can_read_lessons(user: User) -> bool:
     used in lessons) is for approved school staff and VRU staff. A teacher still waiting
     for approval, or an account linked to no school, sees programme overviews only:
     approval is the school's (or the VRU's) check that the account really belongs to
-    someone who teaches there (decision 6)."""
+    someone who teaches there (docs/decisions.md#6)."""
     return bool(user.is_authenticated and (is_vru_staff(user) or is_approved_teacher(user)))
 
 

@@ -6,8 +6,10 @@ queues its e-mail only after the transaction commits.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets as token_source
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +21,9 @@ from wagtail.log_actions import log
 
 from . import selectors, tasks
 from .models import Invitation, Membership, School, User, hash_token
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import Group
 
 
 def _absolute(path: str) -> str:
@@ -304,7 +309,7 @@ def user_access_record(*, actor: User, user: User, before: dict) -> dict:
     superuser_involved = before["is_superuser"] or after["is_superuser"]
     if superuser_involved and before != after and not actor.is_superuser:
         raise PermissionDenied("Only a superuser can change a superuser's account or make someone a superuser.")
-    changes = {
+    changes: dict[str, object] = {
         field: {"from": before[field], "to": after[field]} for field in ACCESS_FIELDS if before[field] != after[field]
     }
     added = sorted(set(after["groups"]) - set(before["groups"]))
@@ -319,13 +324,13 @@ def user_access_record(*, actor: User, user: User, before: dict) -> dict:
 
 
 @transaction.atomic
-def group_permissions_record(*, actor: User, group, before: set[int]) -> dict:
+def group_permissions_record(*, actor: User, group: Group, before: set[int]) -> dict[str, list[str]]:
     """Audit the permissions ``actor`` added to or removed from ``group`` (Django admin)."""
     from django.contrib.auth.models import Permission
 
     after = set(group.permissions.values_list("pk", flat=True))
 
-    def names(pks):
+    def names(pks: set[int]) -> list[str]:
         return sorted(
             f"{app}.{codename}"
             for app, codename in Permission.objects.filter(pk__in=pks).values_list(
@@ -333,7 +338,7 @@ def group_permissions_record(*, actor: User, group, before: set[int]) -> dict:
             )
         )
 
-    changes = {}
+    changes: dict[str, list[str]] = {}
     if after - before:
         changes["permissions_added"] = names(after - before)
     if before - after:
@@ -353,7 +358,7 @@ STAFF_AUDIT_LOG_DAYS = 2 * 365
 
 
 @transaction.atomic
-def staff_data_purge(*, now=None) -> dict[str, int]:
+def staff_data_purge(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Delete staff personal data past its retention period (docs/data-protection.md).
 
     Idempotent: a second run the same day deletes nothing. Accounts themselves are not
@@ -368,7 +373,7 @@ def staff_data_purge(*, now=None) -> dict[str, int]:
 
     now = now or timezone.now()
 
-    def ago(days: int):
+    def ago(days: int) -> dt.datetime:
         return now - timedelta(days=days)
 
     counts: dict[str, int] = {}

@@ -9,12 +9,12 @@ from wagtail.documents import urls as wagtaildocs_urls
 from accounts import views as accounts_views
 from lessons import admin_views as lessons_admin_views
 
-# Decision 5: one login path. Every form that would take a password outside allauth is
+# docs/decisions.md#5: one login path. Every form that would take a password outside allauth is
 # replaced: the Django admin's login and password change, Wagtail's /admin/login/ and its
 # front-end login for private pages, /_util/login/ (WAGTAIL_FRONTEND_LOGIN_URL already
 # sends private pages to allauth; the old path is only a redirect now, for GET and POST).
-admin.site.login = accounts_views.admin_login
-admin.site.password_change = accounts_views.admin_password_change
+admin.site.login = accounts_views.admin_login  # type: ignore[method-assign]  # replacing the view is the point
+admin.site.password_change = accounts_views.admin_password_change  # type: ignore[method-assign]
 admin.site.site_header = "Upstream platform administration"
 
 urlpatterns = [

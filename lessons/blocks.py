@@ -35,7 +35,7 @@ def video_embed_url(url: str) -> str | None:
     video_id = None
     if host in {"youtube.com", "youtube-nocookie.com"}:
         if parsed.path == "/watch":
-            video_id = (parse_qs(parsed.query).get("v") or [None])[0]
+            video_id = next(iter(parse_qs(parsed.query).get("v") or []), None)
         elif parsed.path.startswith(("/embed/", "/shorts/")):
             video_id = parsed.path.split("/")[2]
     elif host == "youtu.be":

@@ -1,6 +1,6 @@
 """Youth Endowment Fund Toolkit entries a programme can be mapped to, with their headlines.
 
-Taken from ``research/evaluation-science.md`` section 1.4. Each programme maps to at most
+The entries and their sources: docs/decisions.md#evidence. Each programme maps to at most
 one entry; the headline is fixed here, not typed by editors, so it cannot drift from what
 the Toolkit says. Knife-crime education carries the YEF warning verbatim.
 """

@@ -3,8 +3,11 @@ the school or the programme lives in services; these only shape input."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts import selectors as account_selectors
@@ -12,6 +15,9 @@ from accounts.converters import parse_id
 
 from . import selectors
 from .models import YEAR_GROUPS, KeyStage, LessonDelivery, LessonPage, ProgrammePage, ProgrammeStatus, Theme
+
+if TYPE_CHECKING:
+    from accounts.models import School
 
 
 class ProgrammeFilterForm(forms.Form):
@@ -67,7 +73,9 @@ class _UserChoices(forms.ModelMultipleChoiceField):
 
 
 class TeachingGroupForm(forms.Form):
-    school = forms.ModelChoiceField(queryset=None, empty_label=None, help_text="Only schools where you are approved.")
+    school: forms.ModelChoiceField[School] = forms.ModelChoiceField(
+        queryset=None, empty_label=None, help_text="Only schools where you are approved."
+    )
     name = forms.CharField(max_length=80, help_text="How your school names the class, e.g. '8R' or 'Year 6 Oak'.")
     year_group = forms.TypedChoiceField(coerce=int, choices=YEAR_GROUPS)
     pupil_count = forms.IntegerField(
@@ -98,14 +106,18 @@ class TeachingGroupForm(forms.Form):
             )
         super().__init__(*args, **kwargs)
         schools = account_selectors.schools_taught_at(user)
-        self.fields["school"].queryset = schools
-        self.fields["programme"].queryset = selectors.live_programmes()
-        self.fields["co_teachers"].queryset = selectors.colleagues_at(schools, exclude=user)
+        cast(forms.ModelChoiceField, self.fields["school"]).queryset = schools
+        cast(forms.ModelChoiceField, self.fields["programme"]).queryset = selectors.live_programmes()
+        cast(forms.ModelChoiceField, self.fields["co_teachers"]).queryset = selectors.colleagues_at(
+            schools, exclude=user
+        )
         if instance is not None:
             # School and programme are fixed once a class exists: its log and surveys hang on them.
             del self.fields["school"]
             del self.fields["programme"]
-            self.fields["co_teachers"].queryset = selectors.colleagues_at([instance.school], exclude=instance.teacher)
+            cast(forms.ModelChoiceField, self.fields["co_teachers"]).queryset = selectors.colleagues_at(
+                [instance.school], exclude=instance.teacher
+            )
             self._offer_year_groups({*instance.school.year_groups, instance.year_group})
         else:
             self._offer_year_groups({year for school in schools for year in school.year_groups})
@@ -116,18 +128,18 @@ class TeachingGroupForm(forms.Form):
         """Only the year groups the teacher's school teaches (its phase): a secondary school
         is not offered Years 4 to 6."""
         choices = [(year, label) for year, label in YEAR_GROUPS if year in years]
-        self.fields["year_group"].choices = choices or YEAR_GROUPS
+        cast(forms.ChoiceField, self.fields["year_group"]).choices = choices or YEAR_GROUPS
 
     def _default_year_group(self) -> None:
         """Start from the programme's first year group that the school teaches: the programme
         the teacher came from, or else the first one listed (the one the form submits)."""
-        programmes = self.fields["programme"].queryset
+        programmes: QuerySet[ProgrammePage] = self.fields["programme"].queryset  # type: ignore[attr-defined]
         programme_id = parse_id(self.initial.get("programme"))
         programme = programmes.filter(pk=programme_id).first() if programme_id is not None else None
         programme = programme or programmes.first()
         if programme is None:
             return
-        offered = [year for year, _ in self.fields["year_group"].choices]
+        offered = [year for year, _ in self.fields["year_group"].choices]  # type: ignore[attr-defined]
         suitable = [year for year in programme.year_groups if year in offered]
         if suitable:
             self.initial["year_group"] = suitable[0]
@@ -155,8 +167,10 @@ class LessonDeliveryForm(forms.ModelForm):
         programme: ProgrammePage = group.programme
         delivered = set(group.deliveries.values_list("lesson_id", flat=True))
         choices = [lesson for lesson in programme.live_lessons if lesson.pk not in delivered]
-        self.fields["lesson"].queryset = LessonPage.objects.filter(pk__in=[lesson.pk for lesson in choices])
-        self.fields["lesson"].choices = [(lesson.pk, lesson.title) for lesson in choices]
+        cast(forms.ModelChoiceField, self.fields["lesson"]).queryset = LessonPage.objects.filter(
+            pk__in=[lesson.pk for lesson in choices]
+        )
+        cast(forms.ChoiceField, self.fields["lesson"]).choices = [(lesson.pk, lesson.title) for lesson in choices]
         if lesson is not None:
             self.initial.setdefault("lesson", lesson.pk)
             self.initial.setdefault("minutes", lesson.duration_minutes)

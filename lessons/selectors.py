@@ -16,7 +16,7 @@ from wagtail.models import Page, PageLogEntry, Revision, WorkflowState
 from accounts import selectors as account_selectors
 from accounts.models import Membership, School, User
 
-from .models import LessonDelivery, LessonPage, ProgrammeIndexPage, ProgrammePage, TeachingGroup
+from .models import LessonDelivery, LessonPage, ProgrammeIndexPage, ProgrammePage, TeachingGroup, Theme
 from .models.pages import KEY_STAGE_YEARS
 
 # --- Programmes and lessons -----------------------------------------------------------
@@ -37,9 +37,9 @@ def programmes_search(
     q: str = "",
     key_stage: str = "",
     year_group: int | None = None,
-    theme=None,
+    theme: Theme | None = None,
     status: str = "",
-    **_ignored,
+    **_ignored: object,
 ) -> list[ProgrammePage]:
     """Live programmes under the index, filtered and optionally searched by text."""
     programmes = ProgrammePage.objects.live().descendant_of(index_page).prefetch_related("themes").order_by("path")

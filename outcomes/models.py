@@ -56,7 +56,7 @@ class ClassPair(models.Model):
     """One class and wave pair: what a refresh rebuilds as a unit."""
 
     group = models.ForeignKey("lessons.TeachingGroup", on_delete=models.CASCADE, related_name="outcome_pairs")
-    compare = models.CharField(max_length=12, choices=Compare.choices)
+    compare = models.CharField(max_length=12, choices=Compare)
     programme = _scope_id("lessons.ProgrammePage")
     school = _scope_id("accounts.School")
     local_authority = _scope_id("accounts.LocalAuthority")
@@ -105,14 +105,14 @@ class _Sums(models.Model):
     local_authority = _scope_id("accounts.LocalAuthority")
     academic_year = models.PositiveSmallIntegerField()
     year_group = models.PositiveSmallIntegerField()
-    compare = models.CharField(max_length=12, choices=Compare.choices)
+    compare = models.CharField(max_length=12, choices=Compare)
     instrument = _scope_id("surveys.Instrument")
     scale_code = models.SlugField(max_length=40)
     scale_name = models.CharField(max_length=120)
     scale_order = models.PositiveSmallIntegerField(default=0)
     higher_is_better = models.BooleanField(default=True)
     unit = models.BigIntegerField(help_text="Scores are stored times this grid unit.")
-    dimension = models.CharField(max_length=12, choices=Dimension.choices, default=Dimension.ALL)
+    dimension = models.CharField(max_length=12, choices=Dimension, default=Dimension.ALL)
     category = models.CharField(max_length=40, blank=True)
     # Matched pupils: x = baseline score, y = later score.
     n_matched = models.PositiveIntegerField(default=0)

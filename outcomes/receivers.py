@@ -1,6 +1,6 @@
 """What outcomes listens to in surveys, wired once at start-up (``OutcomesConfig.ready``).
 
-- Outbox kinds (decision 1: pupil-side work never depends on the broker): surveys writes the
+- Outbox kinds (docs/decisions.md#1: pupil-side work never depends on the broker): surveys writes the
   message in the transaction that changed the responses; the outbox runs the consumer
   registered here, which refreshes the affected class pairs in the same transaction that
   deletes the message, so the refresh happens exactly once (a failure keeps the message

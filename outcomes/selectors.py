@@ -27,7 +27,7 @@ cell n that disclosure protects is the number of matched pupils the row's figure
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -140,7 +140,7 @@ def data_versions(programme_ids: Iterable[int]) -> dict[int, int]:
 
 
 @contextmanager
-def _snapshot():
+def _snapshot() -> Iterator[None]:
     """Read every rollup of a table from one snapshot (PostgreSQL REPEATABLE READ), so a
     refresh committing half-way through cannot make a total disagree with its parts."""
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
@@ -497,7 +497,7 @@ def _adjust(rows: list[FigureRow]) -> None:
             row.p_bh = p
 
 
-def _scope_names(collections) -> dict[ScopeKey, tuple[str, str]]:
+def _scope_names(collections: Iterable[tuple[object, _Collected, object]]) -> dict[ScopeKey, tuple[str, str]]:
     """Scope key -> (id as exported, name)."""
     wanted: dict[str, set] = defaultdict(set)
     for _programme, collected, _unfiltered in collections:

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import secrets as token_source
 
-# 31 symbols: digits 2-9 and letters without I, L, O (design notes: 0/O/1/I/L removed).
+# 31 symbols: digits 2-9 and letters without I, L, O (docs/decisions.md#card-codes: 0/O/1/I/L removed).
 CARD_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CARD_BODY_LENGTH = 6
 # 32 symbols (Crockford-like, no I, L, O, U): 8 symbols give 40 bits.

@@ -169,7 +169,7 @@ def _windows_for(group, version: InstrumentVersion, *, post_closed: bool) -> dic
         SurveyWindow.Wave.BASELINE: (today - dt.timedelta(days=70), today - dt.timedelta(days=49), 14),
         SurveyWindow.Wave.POST: (today - dt.timedelta(days=70), post_opens, 9),
     }
-    windows = {}
+    windows: dict[str, SurveyWindow] = {}
     for wave, (letter_on, opens_on, open_days) in plans.items():
         window = SurveyWindow.objects.filter(group=group, wave=wave).first()
         if window is None:
@@ -256,7 +256,7 @@ def seed(stdout=None) -> dict:
     if not own:
         _say(stdout, f"Surveys: no classes for {DEMO_TEACHER} yet, so no demo survey windows.")
         return {"version": version, "windows": []}
-    windows = []
+    windows: list[SurveyWindow] = []
     from .services.instruments import instrument_suits_year_group
 
     # The demo teacher's first class and the other schools' classes have finished both

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.utils import timezone
@@ -12,6 +13,9 @@ from lessons.models import academic_year_label
 from .models import InstrumentVersion, SurveyWindow
 from .selectors import versions_for_year_group
 from .services.windows import earliest_open_date
+
+if TYPE_CHECKING:
+    from accounts.models import School
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -82,13 +86,14 @@ class WindowForm(DescribedForm):
         self.lessons_logged = lessons_logged
         self.lessons_planned = lessons_planned
         versions = versions_for_year_group(group.year_group)
-        self.fields["instrument_version"].queryset = InstrumentVersion.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["instrument_version"]).queryset = InstrumentVersion.objects.filter(
             pk__in=[v.pk for v in versions]
         ).select_related("instrument")
         used = set(group.survey_windows.values_list("wave", flat=True))
         free = [choice for choice in SurveyWindow.Wave.choices if choice[0] not in used]
-        self.fields["wave"].choices = free or SurveyWindow.Wave.choices
-        self.fields["wave"].initial = self.fields["wave"].choices[0][0]
+        wave_choices = free or SurveyWindow.Wave.choices
+        cast(forms.ChoiceField, self.fields["wave"]).choices = wave_choices
+        self.fields["wave"].initial = wave_choices[0][0]
         baseline = group.survey_windows.filter(wave=SurveyWindow.Wave.BASELINE).first()
         if baseline:
             self.fields["instrument_version"].initial = baseline.instrument_version_id
@@ -189,7 +194,7 @@ class WithdrawalForm(DescribedForm):
     """A school lead withdraws one pupil's data: which school (if they lead more than one),
     which school year, and the card code from the class list."""
 
-    school = forms.ModelChoiceField(queryset=None, label="School", empty_label=None)
+    school: forms.ModelChoiceField[School] = forms.ModelChoiceField(queryset=None, label="School", empty_label=None)
     academic_year = forms.TypedChoiceField(coerce=int, label="School year")
     card_code = forms.CharField(
         max_length=20,
@@ -200,9 +205,11 @@ class WithdrawalForm(DescribedForm):
 
     def __init__(self, *args, schools, years: list[int], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = schools
+        cast(forms.ModelChoiceField, self.fields["school"]).queryset = schools
         if schools.count() == 1:
             self.fields["school"].initial = schools.first()
             self.fields["school"].widget = forms.HiddenInput()
-        self.fields["academic_year"].choices = [(year, academic_year_label(year)) for year in years]
+        cast(forms.ChoiceField, self.fields["academic_year"]).choices = [
+            (year, academic_year_label(year)) for year in years
+        ]
         self.fields["academic_year"].initial = years[0]

@@ -31,7 +31,7 @@ from .models import Response, SurveyWindow, WindowState, window_state
 SMALL_COUNT = 10
 SMALL_COUNT_TEXT = "fewer than 10"
 WAVES = tuple(SurveyWindow.Wave.values)
-_WAVE_NAMES = {
+_WAVE_NAMES: dict[str, str] = {
     SurveyWindow.Wave.BASELINE: "Baseline",
     SurveyWindow.Wave.POST: "Post",
     SurveyWindow.Wave.FOLLOW_UP: "Follow-up",

@@ -5,6 +5,7 @@ so the page and the CSV show the same rows and columns for the same filters."""
 from __future__ import annotations
 
 import csv
+from typing import cast
 
 from django import forms
 from django.core.exceptions import PermissionDenied
@@ -44,7 +45,9 @@ class ParticipationFilterForm(forms.Form):
         data.setdefault("academic_year", str(current_year))
         super().__init__(data)
         years = sorted({current_year, *participation.academic_years_with_classes()}, reverse=True)
-        self.fields["academic_year"].choices = [(year, academic_year_label(year)) for year in years]
+        cast(forms.ChoiceField, self.fields["academic_year"]).choices = [
+            (year, academic_year_label(year)) for year in years
+        ]
 
 
 def _filters(request) -> tuple[ParticipationFilterForm, dict | None]:

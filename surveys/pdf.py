@@ -1,7 +1,7 @@
 """Participant cards as an A4 PDF (WeasyPrint).
 
 Uses the lessons app's URL fetcher, which refuses everything but the project's own static
-and media files (decision 9); the card template inlines its CSS, so nothing needs fetching.
+and media files (docs/decisions.md#9); the card template inlines its CSS, so nothing needs fetching.
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ def render_pupil_page(
         "error": "",
     }
     try:
-        html = render_to_string("surveys/pupil/page.html", context, request=request)
+        html: str = render_to_string("surveys/pupil/page.html", context, request=request)
     except TemplateDoesNotExist:
         return None
     next_url = page_url(version, min(number + 1, len(pages)), layout)

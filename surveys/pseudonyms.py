@@ -9,6 +9,7 @@ Production must set ``PSEUDONYM_KEY``: rotating it unlinks every earlier wave.
 from __future__ import annotations
 
 import hashlib
+from typing import cast
 
 from django.conf import settings
 
@@ -19,7 +20,7 @@ def pseudonym_key() -> bytes:
     key = getattr(settings, "UPSTREAM_PSEUDONYM_KEY", None)
     if key:
         return key.encode() if isinstance(key, str) else key
-    return hashlib.sha256(b"upstream-pseudonym-dev\x1f" + settings.SECRET_KEY.encode()).digest()
+    return hashlib.sha256(b"upstream-pseudonym-dev\x1f" + cast(str, settings.SECRET_KEY).encode()).digest()
 
 
 def card_code_hash(*, school_id: int, code: str) -> str:

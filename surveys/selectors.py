@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Count, QuerySet
@@ -91,7 +92,7 @@ _FROZEN_VERSIONS: set[tuple] = set()
 _PAGES_CACHE_LIMIT = 256
 
 
-def version_marker(version_id: int, created_at) -> tuple:
+def version_marker(version_id: int, created_at: dt.datetime | None) -> tuple:
     return (version_id, created_at.isoformat() if created_at is not None else "")
 
 
@@ -227,8 +228,9 @@ def sgic_candidates(window: SurveyWindow) -> list[sgic.Candidate]:
     return [
         sgic.Candidate(
             id=response.pk,
-            block=(window.group.school_id, response.participant.year_group or year_group),
-            element_hashes=tuple(response.participant.sgic_element_hashes),
+            # participant__isnull=False above: every response here has a participant.
+            block=(window.group.school_id, response.participant.year_group or year_group),  # type: ignore[union-attr]
+            element_hashes=tuple(response.participant.sgic_element_hashes),  # type: ignore[union-attr]
             gender=response.gender,
         )
         for response in responses

@@ -1,4 +1,4 @@
-from django.urls import include, path  # noqa: F401
+from django.urls import include, path
 
 app_name = "surveys"
 

@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import overload
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+@overload
+def env(name: str) -> str | None: ...
+@overload
+def env(name: str, default: str) -> str: ...
+@overload
+def env(name: str, default: None) -> str | None: ...
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -136,7 +145,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Decision 1: sessions and the default cache live in the database, never in Redis, so a
+# docs/decisions.md#1: sessions and the default cache live in the database, never in Redis, so a
 # broker outage cannot break a page (Wagtail site paths and allauth rate limits use it).
 SESSION_ENGINE = "config.session_store"
 CACHES = {
@@ -294,7 +303,7 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 
 # --- Celery ---------------------------------------------------------------------------
 # Embedded default: no REDIS_URL, tasks run eagerly in the web process. With REDIS_URL,
-# Redis is the broker only (decision 1) and a worker runs them. Production requires it.
+# Redis is the broker only (docs/decisions.md#1) and a worker runs them. Production requires it.
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
@@ -313,7 +322,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
-# Surveys: relay the transactional outbox to Celery every minute (decision 1).
+# Surveys: relay the transactional outbox to Celery every minute (docs/decisions.md#1).
 CELERY_BEAT_SCHEDULE["surveys-relay-outbox"] = {"task": "surveys.tasks.relay_outbox", "schedule": 60.0}
 # Accounts: staff data past its retention period, nightly (docs/data-protection.md).
 CELERY_BEAT_SCHEDULE["accounts-purge-staff-data"] = {"task": "accounts.tasks.purge_staff_data", "schedule": 24 * 3600.0}
@@ -348,7 +357,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# Decision 4: a strict nonce-based policy everywhere outside /admin/; the admin gets a
+# docs/decisions.md#4: a strict nonce-based policy everywhere outside /admin/; the admin gets a
 # relaxed policy from accounts.middleware.AdminContentSecurityPolicyMiddleware.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -389,7 +398,7 @@ ADMIN_CONTENT_SECURITY_POLICY = {
 UPSTREAM_PSEUDONYM_KEY = env("PSEUDONYM_KEY")
 UPSTREAM_INVITATION_DAYS = int(env("INVITATION_DAYS", "7") or 7)
 UPSTREAM_DPIA_REFERENCE = env("DPIA_REFERENCE", "DPIA-VRU-2026-01")
-# Pupil-data retention (design notes, "Safeguarding and data protection"): raw responses
+# Pupil-data retention (docs/data-protection.md#pupil-data): raw responses
 # go this many months after their window closed, linkage data (participants) this many
 # months after the last window of the school and academic year closed.
 UPSTREAM_RESPONSE_RETENTION_MONTHS = 24

@@ -3,7 +3,7 @@
 ``make run`` uses these settings. They are for demonstration and development only.
 """
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import env, env_list
 
 DEBUG = True
@@ -12,7 +12,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
-STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 WHITENOISE_USE_FINDERS = True
 # No beat runs in the embedded default: relay outbox rows in process after commit.
 UPSTREAM_OUTBOX_RELAY_ON_COMMIT = True

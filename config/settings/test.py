@@ -1,7 +1,7 @@
 """Settings for the test suite: the real database engine given by DATABASE_URL (PostgreSQL
 in CI), eager Celery unless a test starts its own worker, fast password hashing."""
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import env
 
 DEBUG = False
@@ -11,16 +11,16 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
-STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
+MEDIA_ROOT = BASE_DIR / ".test-media"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = env("REDIS_URL", "memory://")
 UPSTREAM_PSEUDONYM_KEY = "test-pseudonym-key"
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not SQLite's shared in-memory database: tests that run threads (the window
     # close race, live servers, in-process relays) need real locking with a busy timeout,
     # which the shared-cache in-memory database does not give ("table is locked").
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}

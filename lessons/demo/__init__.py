@@ -132,7 +132,7 @@ def _groups(programmes: dict[str, ProgrammePage]) -> int:
         school = School.objects.filter(urn=urn).first()
         if teacher is None or school is None:
             continue
-        programme = programmes[slug]
+        programme = programmes[str(slug)]
         group = TeachingGroup.objects.filter(school=school, teacher=teacher, name=name).first()
         if group is None:
             group = services.teaching_group_create(

@@ -121,7 +121,7 @@ class ProgrammePage(Page):
     )
     status = models.CharField(
         max_length=20,
-        choices=ProgrammeStatus.choices,
+        choices=ProgrammeStatus,
         default=ProgrammeStatus.PILOT,
         help_text="Pilot: being tried in a few schools. Evaluated: outcomes measured. Scaled: offered region-wide.",
     )

@@ -3,7 +3,7 @@
 Documents are rendered with ``base_url=PDF_BASE_URL``, a host that cannot exist
 (``.invalid`` is reserved), so ``{% static %}`` and media URLs resolve under it and are
 read straight from storage. Every other URL (``file://``, ``http(s)://`` elsewhere,
-``data:``) is refused and logged (test plan T23).
+``data:``) is refused and logged (test plan T23, docs/decisions.md#t23).
 """
 
 from __future__ import annotations

@@ -37,13 +37,13 @@ pupils), whether it may be shown, and records why each hidden cell is hidden:
 Everything is deterministic: cells are visited in table order, ties go to the earlier cell.
 Every result carries ``RULES_VERSION``; change it whenever a rule changes.
 
-**Not adopted from the research rule set, on purpose.** Counts are *not* rounded to the
+**Not adopted from the UK practice the rule set draws on, on purpose** (docs/outcomes-statistics.md#disclosure-control-disclosure-rule-set-upstream-sdc-1). Counts are *not* rounded to the
 nearest 5 (Ofqual, NHS Digital): the figures go to school staff and VRU officers who decide
 on programmes from them, and a rounded n beside a mean, a match rate and a p-value computed
 from the exact n would contradict them; suppression, secondary suppression, the 3-schools
 rule and the exact check already stop any cell under 10 from being shown or recovered. The
 "base of 30" precision rule becomes the "small sample" caution the selectors attach below 30
-matched pupils (design notes), not a suppression, and there are no categorical percentages
+matched pupils (docs/decisions.md#small-numbers), not a suppression, and there are no categorical percentages
 to top-code. Interval (bounds) disclosure is not claimed: knowing that a hidden cell is
 "fewer than 10" and non-negative bounds it, which is the point of saying "fewer than 10".
 """

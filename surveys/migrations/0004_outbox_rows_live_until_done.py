@@ -2,6 +2,8 @@
 dead-lettered row keeps only the day it failed: no exact time stays beside a response or
 a talk request. Rows already processed are deleted; dead letters keep their day."""
 
+# Destructive operations acknowledged: created_at, failed_at and processed_at were exact times kept beside pupil work (docs/decisions.md#8); processed rows are deleted on purpose and failed_at is copied to failed_on first. Code from before this migration writes these columns, so stop the outbox relay and the workers while it runs.
+
 import datetime as dt
 
 import django.utils.timezone

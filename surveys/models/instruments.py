@@ -114,7 +114,7 @@ class Item(Orderable):
     scale_code = models.SlugField(
         max_length=40, blank=True, help_text="The code of the scale this item belongs to; empty for demographics."
     )
-    response_scale = models.CharField(max_length=20, choices=ResponseScale.choices, default=ResponseScale.AGREE_5)
+    response_scale = models.CharField(max_length=20, choices=ResponseScale, default=ResponseScale.AGREE_5)
     reverse_keyed = models.BooleanField(
         default=False, help_text="Tick when agreeing means less of the scale (scored as min + max - answer)."
     )

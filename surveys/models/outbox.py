@@ -1,4 +1,4 @@
-"""Transactional outbox (decision 1): work that must follow a pupil submission is written
+"""Transactional outbox (docs/decisions.md#1): work that must follow a pupil submission is written
 here in the same transaction and relayed to Celery when the broker is reachable.
 
 A row exists only while its work is still to do: the consumer deletes it in the same

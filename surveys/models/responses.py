@@ -1,4 +1,4 @@
-"""Pupil responses. No names, IP addresses or exact times: dates only (decision 8)."""
+"""Pupil responses. No names, IP addresses or exact times: dates only (docs/decisions.md#8)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """How a pupil gets in: join code, then card code (or self-generated code), with limits on
-failed attempts only (decision 7), and what a pupil's session remembers.
+failed attempts only (docs/decisions.md#7), and what a pupil's session remembers.
 
 Only well-formed codes that match nothing count as failures: a mistyped length or a wrong
 check symbol tells an attacker nothing (they can compute check symbols themselves), so a
@@ -11,7 +11,7 @@ in docs/pupil-access.md:
   an address guessing at scale is refused, right code or not), plus a region-wide alert;
 - card codes: per session, per window and address, and per window from every address.
 
-Counters are rows of ``AccessCounter`` in the database, never Redis (decision 1), counted
+Counters are rows of ``AccessCounter`` in the database, never Redis (docs/decisions.md#1), counted
 in one atomic statement; addresses and session keys are hashed before they are used.
 """
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -65,7 +66,7 @@ def client_address(request) -> str:
     N trusted proxies, the N-th address from the right of X-Forwarded-For."""
     proxies = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0) or 0
     if proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        forwarded = [part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "")
@@ -79,7 +80,7 @@ _COUNTERS = AccessCounter._meta.db_table
 _EXPIRES = AccessCounter._meta.get_field("expires_at")
 
 
-def _when(value) -> object:
+def _when(value: dt.datetime) -> Any:
     return _EXPIRES.get_db_prep_value(value, connection)
 
 

@@ -17,8 +17,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 class PupilCsrfMiddleware(CsrfViewMiddleware):
     def _origin_verified(self, request):
-        if request.META.get("HTTP_ORIGIN") == "null":
-            return request.META.get("HTTP_SEC_FETCH_SITE", "same-origin") in {"same-origin", "none"}
+        if request.headers.get("origin") == "null":
+            return request.headers.get("sec-fetch-site", "same-origin") in {"same-origin", "none"}
         return super()._origin_verified(request)
 
 

@@ -46,7 +46,7 @@ class SaveBody:
 def parse_save_body(request) -> SaveBody:
     """The JSON body ``{key, page, seq, answers, final}`` or ``BadBody`` (400, 413, 415)."""
     try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        length = int(request.headers.get("content-length") or 0)
     except ValueError:
         length = 0
     if length > MAX_JSON_BYTES:

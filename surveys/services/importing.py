@@ -16,6 +16,7 @@ import csv
 import hashlib
 import io
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -79,7 +80,7 @@ class _Row:
     key: uuid.UUID
 
 
-def _choice(value: str, choices) -> str | None:
+def _choice(value: str, choices: Iterable[tuple[str, str]]) -> str | None:
     """Accept a stored value or its label, any case ('Girl', 'girl', 'PNS')."""
     wanted = value.strip().lower()
     if not wanted:
@@ -95,7 +96,7 @@ class _Context:
 
     def __init__(self) -> None:
         self.schools: dict[str, School | None] = {}
-        self.windows: dict[tuple, SurveyWindow | None | str] = {}
+        self.windows: dict[tuple, SurveyWindow | str] = {}
         self.items: dict[int, dict[str, Item]] = {}
 
     def school(self, urn: str) -> School | None:
@@ -171,7 +172,9 @@ def _parse(text: str, context: _Context) -> tuple[list[_Row], list[Problem]]:
     return rows, problems
 
 
-def _parse_row(number, record, item_columns, context: _Context, problems: list[Problem]) -> _Row | None:
+def _parse_row(
+    number: int, record: dict[str, str], item_columns: list[str], context: _Context, problems: list[Problem]
+) -> _Row | None:
     def problem(column: str, reason: str) -> None:
         problems.append(Problem(number, column, reason))
 
@@ -292,7 +295,7 @@ def responses_import(*, text: str) -> ImportResult:
             Participant.objects.filter(pk=row.participant.pk).update(year_group=row.window.group.year_group)
         result.created += status == Response.Status.COMPLETED
         touched.add(row.window.pk)
-    # Same follow-up as an online submission (decision 1): one message per window touched.
+    # Same follow-up as an online submission (docs/decisions.md#1): one message per window touched.
     OutboxMessage.objects.bulk_create(
         OutboxMessage(kind="response_completed", payload={"window_id": window_id, "response_id": None})
         for window_id in sorted(touched)

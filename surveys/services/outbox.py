@@ -1,4 +1,4 @@
-"""The transactional outbox (decision 1): work that must follow a write, done at least once.
+"""The transactional outbox (docs/decisions.md#1): work that must follow a write, done at least once.
 
 Writing a message and registering a consumer is the whole API::
 

@@ -1,5 +1,4 @@
-"""Pupil-data retention (design notes, "Safeguarding and data protection";
-docs/data-protection.md, "Pupil data").
+"""Pupil-data retention (docs/decisions.md#retention; docs/data-protection.md#pupil-data).
 
 One nightly purge, ``pupil_data_purge``, run by the Celery beat task
 ``surveys.tasks.purge_pupil_data`` and by ``manage.py purge_pupil_data``. Every rule works
@@ -15,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Q, QuerySet
 from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 
@@ -53,7 +52,7 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _closed_on():
+def _closed_on() -> TruncDate:
     """A window's closing day: ``closes_at`` or ``closed_at`` (closed by hand), whichever is
     earlier, as a local date."""
     return TruncDate(Least(F("closes_at"), Coalesce(F("closed_at"), F("closes_at"))))
@@ -74,7 +73,7 @@ def _academic_year_end(academic_year: int) -> dt.date:
     return dt.date(academic_year + 1, 8, 31)
 
 
-def _purging(responses, reason: str) -> None:
+def _purging(responses: QuerySet[Response], reason: str) -> None:
     """Tell receivers (outcomes) which windows are about to lose raw data."""
     from ..signals import pupil_data_purging
 

@@ -9,6 +9,7 @@ so an answer is never accepted after the close and never refused before it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,7 +20,7 @@ from django.utils import timezone
 from wagtail.log_actions import log
 
 from accounts import selectors as account_selectors
-from accounts.models import User
+from accounts.models import School, User
 from lessons.models import TeachingGroup
 
 from ..codes import new_join_code
@@ -222,7 +223,7 @@ def talk_requests_notify(*, school_id: int) -> int:
     return len(recipients)
 
 
-def _talk_request_readers(school) -> list[str]:
+def _talk_request_readers(school: School) -> list[str]:
     """Who can open the list of card codes, for the e-mail: a shared safeguarding inbox's
     readers may have no account and need to know whom to ask."""
     safeguarding = list(account_selectors.safeguarding_leads(school))
@@ -261,7 +262,7 @@ def window_quota(class_size: int) -> int:
     return class_size + -(-class_size * QUOTA_MARGIN_PERCENT // 100)
 
 
-def forget_window_figures(window_ids) -> None:
+def forget_window_figures(window_ids: Iterable[int]) -> None:
     """Drop cached figures of these windows (after responses are sent, counted or
     withdrawn), so anything showing them recounts."""
     cache.delete_many([f"surveys:window:{pk}:{name}" for pk in window_ids for name in ("completed", "summary")])

@@ -1,5 +1,5 @@
-"""Withdrawing one pupil's data by card code (design notes, "Safeguarding and data
-protection": "A school can withdraw one pupil's data by card code").
+"""Withdrawing one pupil's data by card code (docs/decisions.md#retention: "A school can
+withdraw one pupil's data by card code"; docs/data-protection.md#pupil-data).
 
 Only the school's lead can do it, in two steps: ``withdrawal_preview`` says what would go
 (which classes and surveys, never answers), ``pupil_withdraw`` deletes it. Everything the
@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from wagtail.log_actions import log
 
 from accounts import selectors as account_selectors
@@ -73,7 +74,7 @@ def _participant(school: School, academic_year: int, code: str, *, lock: bool = 
     return participants.first()
 
 
-def _talk_requests(school: School, academic_year: int, code: str):
+def _talk_requests(school: School, academic_year: int, code: str) -> QuerySet[TalkRequest]:
     return TalkRequest.objects.filter(school=school, card_code=code, window__group__academic_year=academic_year)
 
 

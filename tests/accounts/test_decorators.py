@@ -1,4 +1,4 @@
-"""approved_staff_required (accounts.decorators): decision 6, teachers are approved before
+"""approved_staff_required (accounts.decorators): docs/decisions.md#6, teachers are approved before
 they can create classes or open surveys."""
 
 from __future__ import annotations

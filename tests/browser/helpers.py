@@ -1,4 +1,4 @@
-"""Helpers shared by the browser tests (tests/browser and tests/surveys/test_staff_browser.py).
+"""Helpers shared by the browser tests in tests/browser.
 
 Usage::
 

@@ -1,4 +1,4 @@
-"""Production settings fail closed (issue 2, T01): they refuse to start without their
+"""Production settings fail closed (docs/decisions.md#t01): they refuse to start without their
 secrets, and with them ``check --deploy`` is clean at WARNING level."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def _run(args: list[str], **env: str) -> subprocess.CompletedProcess:
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
     }
     clean_env.update(env)
-    return subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
+    return subprocess.run(
         [sys.executable, *args], cwd=BASE_DIR, env=clean_env, capture_output=True, text=True, timeout=120
     )
 

@@ -1,4 +1,4 @@
-"""One login path (decision 5): Wagtail's and Django's admin logins go through allauth, so
+"""One login path (docs/decisions.md#5): Wagtail's and Django's admin logins go through allauth, so
 its rate limits and MFA apply; the alternative login forms cannot authenticate."""
 
 from __future__ import annotations

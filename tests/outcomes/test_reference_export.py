@@ -13,7 +13,7 @@ Mapping the reference values onto a 1-5 answer scale (and undoing it when checki
   p, r, d_z, g_av, Wilcoxon and Welch do not change under this affine map; the change, its
   interval, means and SDs are halved, so the test doubles them back.
 
-Expected values are R's printed output (research notes, section 3.2) or, where the notes
+Expected values are R's printed output (docs/outcomes-statistics.md#paired-analysis-pairedpaired_summary) or, where the notes
 round, SciPy on the raw lists (an independent path: no rollup, no grid).
 """
 

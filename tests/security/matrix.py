@@ -271,7 +271,7 @@ def request(client, method: str, url: str, csrf_token: str) -> Observed:
                         signed_out = _session_user(sent_key) is None and _session_user(_session_cookie(client)) is None
                 finally:
                     transaction.set_rollback(True)
-        except Exception as exc:  # a view that raises is a 500: record it as seen
+        except Exception as exc:  # noqa: BLE001  # a view that raises is a 500: record it as seen
             error = f"{type(exc).__name__}: {str(exc)[:160]}"
     client.cookies = cookies
     writes = tuple(sorted(written_tables(queries.captured_queries) - BOOKKEEPING_TABLES)) if queries else ()

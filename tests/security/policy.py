@@ -217,7 +217,7 @@ ENTRIES: list[Entry] = [
         "accounts/login/",
         get=accounts_page(redirect("/staff/"), out=OK),
         post=accounts_page(redirect("/staff/"), out=OK),
-        why="The one login path (decision 5). Signed-in people are sent on to the staff home.",
+        why="The one login path (docs/decisions.md#5). Signed-in people are sent on to the staff home.",
     ),
     Entry(
         "accounts/logout/",
@@ -567,7 +567,7 @@ ENTRIES: list[Entry] = [
         "_util/login/ (upstream_frontend_login)",
         get=everyone(LOGIN),
         post=everyone(LOGIN),
-        why="Wagtail's front-end login path is only a redirect to allauth's (decision 5), for GET and POST.",
+        why="Wagtail's front-end login path is only a redirect to allauth's (docs/decisions.md#5), for GET and POST.",
     ),
     Entry(
         "_util/login/ (wagtailcore_login)",
@@ -632,7 +632,7 @@ ENTRIES: list[Entry] = [
         get=django_admin(redirect("/accounts/password/change/")),
         post=django_admin(redirect("/accounts/password/change/")),
         why="Replaced by a redirect to allauth's change-password page, which rate-limits wrong passwords "
-        "(decision 5); nothing is read from the POST.",
+        "(docs/decisions.md#5); nothing is read from the POST.",
     ),
     Entry(
         ("django-admin/password_change/done/", "django-admin/jsi18n/"),
@@ -664,7 +664,7 @@ ENTRIES: list[Entry] = [
         "admin/login/ (upstream_admin_login)",
         get=everyone(LOGIN),
         post=everyone(LOGIN),
-        why="Wagtail's admin login is replaced by a redirect to allauth (decision 5).",
+        why="Wagtail's admin login is replaced by a redirect to allauth (docs/decisions.md#5).",
     ),
     Entry(
         "admin/login/ (wagtailadmin_login)",

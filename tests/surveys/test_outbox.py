@@ -1,13 +1,15 @@
 """The outbox: the relay claims due rows, counts attempts and backs off; a consumer's work
 is done before its message goes (deleted in the same transaction), and a message whose
-work keeps failing is dead-lettered after 5 attempts, keeping only the day."""
+work keeps failing is dead-lettered after 5 attempts, keeping only the day. The last tests
+follow real messages to their real consumers' effects: a window closed by hand reaching the
+outcome figures, and "talk to someone" reaching the school's leads. (Two sessions racing
+for the same rows: tests/surveys/test_locking.py.)"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 from freezegun import freeze_time
@@ -33,8 +35,8 @@ def _fail(message):
 
 def test_relay_hands_due_messages_over_once_and_leases_them():
     sent = []
-    message = OutboxMessage.objects.create(kind="response_completed", payload={"window_id": 1, "response_id": 2})
-    OutboxMessage.objects.create(kind="response_completed", available_at=timezone.now() + dt.timedelta(hours=1))
+    message = OutboxMessage.objects.create(kind="window_closed", payload={"window_id": 1, "response_id": 2})
+    OutboxMessage.objects.create(kind="window_closed", available_at=timezone.now() + dt.timedelta(hours=1))
     result = svc.outbox_relay(send=sent.append)
     assert result.sent == 1 and [m.pk for m in sent] == [message.pk]
     message.refresh_from_db()
@@ -44,7 +46,7 @@ def test_relay_hands_due_messages_over_once_and_leases_them():
 
 def test_a_message_whose_consumer_never_reports_is_handed_over_again_after_its_lease():
     sent = []
-    message = OutboxMessage.objects.create(kind="response_completed", payload={"window_id": 1})
+    message = OutboxMessage.objects.create(kind="window_closed", payload={"window_id": 1})
     with freeze_time(timezone.now()) as clock:
         svc.outbox_relay(send=sent.append)  # queued, but the worker is lost
         clock.tick(svc.LEASE + dt.timedelta(seconds=1))
@@ -54,7 +56,7 @@ def test_a_message_whose_consumer_never_reports_is_handed_over_again_after_its_l
 
 
 def test_relay_dead_letters_after_five_failed_attempts_keeping_only_the_day():
-    message = OutboxMessage.objects.create(kind="response_completed", payload={"window_id": 1})
+    message = OutboxMessage.objects.create(kind="window_closed", payload={"window_id": 1})
     with freeze_time(timezone.now()) as clock:
         for attempt in range(1, 6):
             result = svc.outbox_relay(send=_fail)
@@ -79,20 +81,6 @@ def test_unknown_kinds_fail_and_are_eventually_dead_lettered():
     assert svc.outbox_relay().retried == 1
     message.refresh_from_db()
     assert message.attempts == 1 and "No consumer" in message.last_error
-
-
-def test_the_relay_claims_rows_with_skip_locked(monkeypatch):
-    seen = {}
-    original = OutboxMessage.objects.select_for_update
-
-    def spy(**kwargs):
-        seen.update(kwargs)
-        return original(**kwargs)
-
-    monkeypatch.setattr(OutboxMessage.objects, "select_for_update", spy)
-    OutboxMessage.objects.create(kind="response_completed", payload={"window_id": 1})
-    svc.outbox_relay(send=lambda m: None)
-    assert seen == {"skip_locked": True}
 
 
 def test_a_failing_consumer_keeps_its_message_until_the_work_succeeds(consumers):
@@ -188,21 +176,48 @@ def test_a_delayed_message_waits(consumers):
     assert seen == [{}]
 
 
-def test_response_completed_drops_the_window_s_cached_figures():
-    cache.set("surveys:window:41:completed", 12)
-    cache.set("surveys:window:41:summary", {"n": 12})
-    cache.set("surveys:window:42:completed", 3)
-    OutboxMessage.objects.create(kind="response_completed", payload={"window_id": 41, "response_id": 2})
+def _closed_by_hand():
+    """A class with one pupil who answered both surveys, whose post survey the teacher has
+    just closed by hand (which writes a ``window_closed`` message and nothing else)."""
+    from outcomes.models import ClassRollup
+    from surveys.services.windows import window_close
+    from tests.outcomes.helpers import answer, closed_class, make_pupil, outcome_version, programme_page
+
+    group, baseline, post = closed_class(programme=programme_page(), version=outcome_version(), close_later=False)
+    pupil = make_pupil(baseline)
+    keyed_four = {"SAF_01": 4, "SAF_02": 2, "SAF_03": 4, "SAF_04": 2, "SAF_05": 4}
+    answer(baseline, pupil, keyed_four)
+    answer(post, pupil, keyed_four)
+    window_close(actor=group.teacher, window=post)
+    assert OutboxMessage.objects.get().kind == "window_closed"
+    assert not ClassRollup.objects.filter(group_id=group.pk).exists()  # nothing until the relay runs
+    return group
+
+
+def _matched(group) -> int:
+    from outcomes.models import ClassRollup
+
+    return ClassRollup.objects.get(
+        group_id=group.pk, scale_code="safety", dimension="all", category="", compare="post"
+    ).n_matched
+
+
+def test_a_window_closed_by_hand_reaches_the_outcome_figures_through_the_relay():
+    """The relay (beat's task, run eagerly here) hands the message to the consumer outcomes
+    registered for it (``register_consumer``), which counts the class's matched pupil and
+    deletes the message in the same transaction."""
+    group = _closed_by_hand()
     assert relay_outbox() == {"sent": 1, "retried": 0, "dead_lettered": 0}
-    assert cache.get("surveys:window:41:completed") is None and cache.get("surveys:window:41:summary") is None
-    assert cache.get("surveys:window:42:completed") == 3
+    assert _matched(group) == 1
     assert not OutboxMessage.objects.exists()
+    assert relay_outbox() == {"sent": 0, "retried": 0, "dead_lettered": 0}  # nothing left to do
 
 
 def test_management_command_relays(capsys):
-    OutboxMessage.objects.create(kind="response_completed", payload={"window_id": 3})
+    group = _closed_by_hand()
     call_command("relay_outbox")
     assert "sent 1" in capsys.readouterr().out
+    assert _matched(group) == 1
 
 
 def test_beat_runs_the_relay_every_minute(settings):

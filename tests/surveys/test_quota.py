@@ -1,4 +1,4 @@
-"""A window counts at most the class size plus 10 % of sent responses (T19, wave-quota
+"""A window counts at most the class size plus 10 % of sent responses (docs/decisions.md#t19, wave-quota
 ballot stuffing): the rest are kept apart, the teacher is told, and can count them once
 the class size is corrected. Sends racing on PostgreSQL never count more than the quota."""
 

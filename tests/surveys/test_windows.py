@@ -145,20 +145,6 @@ def test_closing_by_hand_sets_closed_at_and_is_harmless_twice():
     assert again.closed_at == closed.closed_at
 
 
-def test_closing_uses_select_for_update(monkeypatch):
-    window = SurveyWindowFactory()
-    calls = []
-    original = SurveyWindow.objects.select_for_update
-
-    def spy(*args, **kwargs):
-        calls.append(kwargs)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(SurveyWindow.objects, "select_for_update", spy)
-    svc.window_close(actor=window.group.teacher, window=window)
-    assert calls
-
-
 def test_someone_elses_window_cannot_be_closed():
     window = SurveyWindowFactory()
     with pytest.raises(PermissionDenied):

@@ -1,5 +1,5 @@
-"""A school lead withdraws one pupil's data by card code (design notes, "Safeguarding and
-data protection"): everything for that card goes, nothing else does, only the school's own
+"""A school lead withdraws one pupil's data by card code (docs/decisions.md#retention,
+docs/data-protection.md#pupil-data): everything for that card goes, nothing else does, only the school's own
 lead can do it, and the audit log never holds the code."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The PDF renderer's URL fetcher (lessons.pdf.fetcher) serves only the project's static
-and media files and refuses everything else (test plan T23)."""
+and media files and refuses everything else (test plan T23, docs/decisions.md#t23)."""
 
 from __future__ import annotations
 

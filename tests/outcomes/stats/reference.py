@@ -1,6 +1,6 @@
 """Reference data and the results published for them (or printed by R), never our own output.
 
-Sources: the research notes' section 3.2 (R ``sleep``, Lakens 2013 film ratings), R's
+Sources: R's printed output for ``sleep`` and Lakens (2013) film ratings (docs/outcomes-statistics.md#sources), R's
 ``wilcox.test`` help page example (Hollander & Wolfe 1973, p. 29f), Shrout & Fleiss (1979)
 Table 2 (six targets rated by four judges).
 """

@@ -1,4 +1,4 @@
-"""A window closing while pupils submit (T37): no answer is accepted after the close
+"""A window closing while pupils submit (docs/decisions.md#t37): no answer is accepted after the close
 commits and none is refused before it.
 
 Three angles, each built so it cannot pass vacuously:

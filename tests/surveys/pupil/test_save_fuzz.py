@@ -1,4 +1,4 @@
-"""Property-based tests (T20): malformed, oversized and hostile answer payloads sent to the
+"""Property-based tests (docs/decisions.md#t20): malformed, oversized and hostile answer payloads sent to the
 save endpoint and the question form never cause a server error, nothing out of range is
 ever stored, and unknown question codes are refused."""
 

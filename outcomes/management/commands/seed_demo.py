@@ -1,28 +1,39 @@
 """Load the demo: organisations and people, programmes and lessons, instruments and
-survey data, and the outcome rollups built from it. Each app that has a ``demo`` module
-with ``seed(stdout)`` contributes, in INSTALLED_APPS order; every seeder is idempotent, so
-running this twice is harmless.
+survey data, and the outcome rollups built from it. It lives in ``outcomes``, the last app
+in the import chain (accounts <- lessons <- surveys <- outcomes), because it is the one app
+allowed to import every other app's demo builders; they run in that order, each one
+idempotent, so running this twice is harmless.
 
 ``make run`` prints this command's output just before the server starts, so it is kept
 short and ends with the demo logins: Wagtail's INFO log lines (one per page created and
 published) and the e-mails the console backend would print while lessons are submitted
 for moderation are held back unless ``-v 2`` is given."""
 
+from __future__ import annotations
+
 import contextlib
 import logging
-from importlib import import_module
+from collections.abc import Iterator
+from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
+from accounts import demo as accounts_demo
+from lessons import demo as lessons_demo
+from outcomes import demo as outcomes_demo
+from surveys import demo as surveys_demo
+
 CONSOLE_EMAIL = "django.core.mail.backends.console.EmailBackend"
+
+# In import-chain order: each builder finds what the ones before it made.
+BUILDERS = (accounts_demo, lessons_demo, surveys_demo, outcomes_demo)
 
 
 @contextlib.contextmanager
-def quiet_setup():
+def quiet_setup() -> Iterator[None]:
     """INFO logging off, and the console e-mail backend (the embedded default) silenced."""
     previous = logging.root.manager.disable
     logging.disable(logging.INFO)
@@ -38,15 +49,10 @@ def quiet_setup():
 class Command(BaseCommand):
     help = "Load (or refresh) the demo data. Safe to run more than once."
 
-    def handle(self, *args, **options):
-        local = [c for c in apps.get_app_configs() if c.name in {"accounts", "lessons", "surveys", "outcomes"}]
+    def handle(self, *args: Any, **options: Any) -> None:
         quiet = quiet_setup() if options["verbosity"] < 2 else contextlib.nullcontext()
         with quiet, transaction.atomic():
-            for config in local:
-                try:
-                    module = import_module(f"{config.name}.demo")
-                except ModuleNotFoundError:
-                    continue
-                module.seed(stdout=self.stdout)
+            for builder in BUILDERS:
+                builder.seed(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Open http://127.0.0.1:8000/"))
-        import_module("accounts.demo").print_logins(self.stdout)
+        accounts_demo.print_logins(self.stdout)
