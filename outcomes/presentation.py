@@ -44,8 +44,11 @@ DASH = "–"  # shown where a figure exists but cannot be computed (e.g. no vari
 
 FLAG_TEXT = {
     "small_sample": "Small sample (fewer than 30 matched pupils): read with care.",
-    "fragile": "Fragile: the paired result and the all-pupils comparison disagree.",
-    "lost_differ": "Pupils lost to follow-up differed at baseline from those matched.",
+    "fragile": (
+        "Fragile: comparing all baseline pupils with all later pupils (Welch) gives a change of the other "
+        "sign or an interval that does not overlap this one."
+    ),
+    "lost_differ": "Pupils who were not matched differed at baseline from those matched (|g| above 0.25).",
     "low_match": "Fewer than 60% of baseline pupils were matched.",
 }
 LOW_MATCH_RATE = 0.6
@@ -124,6 +127,19 @@ class PresentedRow:
     @property
     def is_total(self) -> bool:
         return self.row.subgroup == ALL
+
+    @property
+    def scope_and_label(self) -> str:
+        return f"{self.row.scope_name}, {self.label}"
+
+    @property
+    def values(self) -> list[str]:
+        """The figure cells in ``COLUMNS`` order."""
+        return [self.cells.get(key, DASH) for key, _heading in COLUMNS]
+
+    @property
+    def lost_sentence(self) -> str:
+        return matched_vs_lost(self)
 
 
 # The dashboard's figure columns, in order: (key, heading).
@@ -215,6 +231,13 @@ class ScaleSection:
     scopes: list[PresentedRow]
     chart: charts.ScaleChart | None = None
     svg: str = ""
+    caption: str = ""
+
+    @property
+    def others(self) -> list[PresentedRow]:
+        """The rows of the scopes below the top one (local authorities under the region)."""
+        top = {id(r) for r in self.top}
+        return [r for r in self.scopes if id(r) not in top]
 
     @property
     def total(self) -> PresentedRow | None:
@@ -249,7 +272,9 @@ def chart_spec(
     )
 
 
-def sections(table: PublishedTable, *, chart_prefix: str = "chart", render: bool = True) -> list[ScaleSection]:
+def sections(
+    table: PublishedTable, *, chart_prefix: str = "chart", render: bool = True, suffix: str = ""
+) -> list[ScaleSection]:
     """Per programme and scale, in the table's order. The chart shows the top scope shown
     (the region, or the chosen local authority); ``render`` draws its SVG (cached)."""
     compare = table.filter.filter.compare
@@ -278,11 +303,12 @@ def sections(table: PublishedTable, *, chart_prefix: str = "chart", render: bool
             higher_is_better=first.higher_is_better,
             top=top_rows,
             scopes=rows,
+            caption=f"{first.scale_name}, {top_rows[0].row.scope_name}{suffix}",
         )
         section.chart = chart_spec(
             top_rows,
             chart_id=f"{chart_prefix}-{index}",
-            title=f"{first.scale_name}: baseline and {later.lower()} means, {top_rows[0].row.scope_name}",
+            title=f"{first.scale_name}: baseline and {later.lower()} means, {top_rows[0].row.scope_name}{suffix}",
             scale_name=first.scale_name,
             later=later,
             higher_is_better=first.higher_is_better,
