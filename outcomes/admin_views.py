@@ -101,7 +101,9 @@ def index(request):
             "board": board,
             "csv_query": _encode(query),
             "dose_csv_query": _encode(dose_query),
-            "columns": presentation.COLUMNS,
+            "change_columns": presentation.CHANGE_COLUMNS,
+            "basis_columns": presentation.BASIS_COLUMNS,
+            "column_count": len(presentation.COLUMNS),
         },
         status=400 if errors else 200,
     )

@@ -13,8 +13,9 @@ Content-Security-Policy:
   dropped: the result has no ``<style>``, no ``style=`` and no ``<script>``;
 - every ``id`` is prefixed with the chart's id (and each reference rewritten), so several
   charts inlined in one page never share an id;
-- the root has ``role="img"`` and ``aria-labelledby`` naming its ``<title>`` and ``<desc>``
-  (a text description of every plotted number and of any group left out). The page shows
+- the root has ``role="img"``, ``aria-labelledby`` naming its ``<title>`` (the accessible
+  name) and ``aria-describedby`` its ``<desc>`` (a text description of every plotted number
+  and of any group left out). The page shows
   the data table beside it (``templates/outcomes/admin/includes/scale.html``).
 
 Rendering is deterministic (fixed hash salt, no date), so the SVG of the same figures is
@@ -299,7 +300,8 @@ def make_safe(svg: str, *, chart_id: str, title: str, description: str, title_id
     root.insert(0, title_el)
     root.set("id", chart_id)
     root.set("role", "img")
-    root.set("aria-labelledby", f"{title_id} {desc_id}")
+    root.set("aria-labelledby", title_id)
+    root.set("aria-describedby", desc_id)
     root.set("class", "outcome-chart")
     root.set("focusable", "false")
     root.attrib.pop("version", None)

@@ -138,26 +138,43 @@ class PresentedRow:
         return [self.cells.get(key, DASH) for key, _heading in COLUMNS]
 
     @property
+    def change_values(self) -> list[str]:
+        return [self.cells.get(key, DASH) for key, _heading in CHANGE_COLUMNS]
+
+    @property
+    def basis_values(self) -> list[str]:
+        return [self.cells.get(key, DASH) for key, _heading in BASIS_COLUMNS]
+
+    @property
+    def notes(self) -> list[str]:
+        """Flags and the matched-vs-lost sentence, for the notes under a table."""
+        return [*self.flags, *([self.lost_sentence] if self.lost_sentence else [])]
+
+    @property
     def lost_sentence(self) -> str:
         return matched_vs_lost(self)
 
 
-# The dashboard's figure columns, in order: (key, heading).
-COLUMNS = (
+# The dashboard's figure columns, in order: (key, heading). Two tables per scale: the
+# figures the chart shows, and what they rest on.
+CHANGE_COLUMNS = (
     ("baseline", "Baseline mean (95% interval)"),
     ("post", "Post mean (95% interval)"),
     ("change", "Change in scale points (95% interval)"),
     ("g_av", "Effect size g_av"),
+    ("p_holm", "p (Holm-adjusted)"),
+)
+BASIS_COLUMNS = (
     ("n_baseline", "Pupils at baseline"),
     ("n_post", "Pupils at post"),
     ("n_matched", "Pupils matched"),
     ("match_rate", "Match rate"),
-    ("p_holm", "p (Holm-adjusted)"),
     ("design_effect", "Design effect"),
     ("n_effective", "Effective n"),
     ("n_schools", "Schools"),
     ("n_classes", "Classes"),
 )
+COLUMNS = CHANGE_COLUMNS + BASIS_COLUMNS
 
 
 def present_row(row: FigureRow, *, compare: str = "post") -> PresentedRow:
@@ -232,6 +249,15 @@ class ScaleSection:
     chart: charts.ScaleChart | None = None
     svg: str = ""
     caption: str = ""
+    areas_caption: str = ""
+
+    @property
+    def top_notes(self) -> list[tuple[str, str]]:
+        return [(r.label, note) for r in self.top for note in r.notes]
+
+    @property
+    def other_notes(self) -> list[tuple[str, str]]:
+        return [(r.scope_and_label, note) for r in self.others for note in r.notes]
 
     @property
     def others(self) -> list[PresentedRow]:
@@ -304,6 +330,7 @@ def sections(
             top=top_rows,
             scopes=rows,
             caption=f"{first.scale_name}, {top_rows[0].row.scope_name}{suffix}",
+            areas_caption=f"{first.scale_name} by local authority{suffix}",
         )
         section.chart = chart_spec(
             top_rows,

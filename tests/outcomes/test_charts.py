@@ -42,7 +42,8 @@ def test_the_svg_parses_and_has_an_accessible_name_and_description():
     desc = root.find("svg:desc", NS)
     assert title is not None and desc is not None
     assert list(root)[:2] == [title, desc]  # first children, so assistive technology finds them
-    assert root.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+    assert root.get("aria-labelledby") == title.get("id")
+    assert root.get("aria-describedby") == desc.get("id")
     assert title.text == "Feeling safe: baseline and post means, West Midlands"
     # The description carries every plotted number and says what was left out and why.
     for number in ("2.91", "2.80", "3.02", "3.40", "3.28", "3.52", "2.85", "3.55", "3.69"):
