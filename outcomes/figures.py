@@ -240,6 +240,8 @@ class Figures:
     icc_school: float | None
     design_effect: float | None
     n_effective: float | None
+    # Classes with matched pupils behind the figures (shown beside them on the dashboard).
+    n_classes: int = 0
 
 
 def cell_figures(combined: Combined, *, clustered: bool) -> Figures:
@@ -297,6 +299,7 @@ def cell_figures(combined: Combined, *, clustered: bool) -> Figures:
         icc_school=icc_school,
         design_effect=deff,
         n_effective=n_eff,
+        n_classes=combined.classes if pm.n else 0,
     )
 
 

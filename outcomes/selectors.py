@@ -519,3 +519,88 @@ def _scope_names(collections: Iterable[tuple[object, _Collected, object]]) -> di
         for pk in ids:
             names.setdefault((level, pk), (str(pk), "(removed)"))
     return names
+
+
+# --- Context shown beside the figures: fidelity and instruments ----------------------------
+
+
+@dataclass
+class Fidelity:
+    """Lessons delivered per class against the programme's plan, over the classes whose
+    baseline and later windows have both closed (those that can contribute figures). Counts
+    of classes and lessons, not of pupils: no disclosure rule applies."""
+
+    programme: str
+    classes: int = 0
+    schools: int = 0
+    planned: int | None = None  # the programme's plan (live lessons); the most common if it changed
+    delivered_median: float | None = None
+    delivered_min: int | None = None
+    delivered_max: int | None = None
+    bands: dict[str, int] = field(default_factory=dict)  # dose band code -> classes (DOSE_BANDS, NOT_RECORDED)
+
+
+def _pairs(resolved: ResolvedFilter):
+    from .models import ClassPair
+
+    pairs = ClassPair.objects.filter(
+        programme_id__in=[p.id for p in resolved.programmes],
+        lessons_delivered__isnull=False,
+        **resolved.rollup_filter(),
+    )
+    if resolved.school is not None:
+        pairs = pairs.filter(school_id=resolved.school.pk)
+    elif resolved.local_authority is not None:
+        pairs = pairs.filter(local_authority_id=resolved.local_authority.pk)
+    return pairs
+
+
+def fidelity(resolved: ResolvedFilter) -> dict[str, Fidelity]:
+    """Programme slug -> its ``Fidelity`` for the filters' classes (programmes without such a
+    class are left out)."""
+    from statistics import median
+
+    from .services import dose_band
+
+    slugs = {p.id: p.slug for p in resolved.programmes}
+    found: dict[str, Fidelity] = {}
+    rows = _pairs(resolved).values_list("programme_id", "school_id", "lessons_planned", "lessons_delivered")
+    grouped: dict[int, list[tuple]] = defaultdict(list)
+    for programme_id, school_id, planned, delivered in rows:
+        grouped[programme_id].append((school_id, planned, delivered))
+    for programme_id, items in grouped.items():
+        delivered = [d for _s, _p, d in items]
+        plans = [p for _s, p, _d in items if p]
+        bands = {code: 0 for _band, code, _label in DOSE_BANDS} | {NOT_RECORDED: 0}
+        for _school, planned, done in items:
+            bands[DOSE_CODES.get(dose_band(done, planned), NOT_RECORDED)] += 1
+        found[slugs[programme_id]] = Fidelity(
+            programme=slugs[programme_id],
+            classes=len(items),
+            schools=len({s for s, _p, _d in items}),
+            planned=max(set(plans), key=plans.count) if plans else None,
+            delivered_median=float(median(delivered)),
+            delivered_min=min(delivered),
+            delivered_max=max(delivered),
+            bands=bands,
+        )
+    return found
+
+
+def instrument_versions(resolved: ResolvedFilter) -> dict[str, list[str]]:
+    """Programme slug -> the instrument versions its filtered classes were surveyed with
+    (e.g. "Upstream attitudes v2"), for the methods statement."""
+    slugs = {p.id: p.slug for p in resolved.programmes}
+    found: dict[str, set[str]] = defaultdict(set)
+    for programme_id, name, number in (
+        _pairs(resolved)
+        .values_list(
+            "programme_id",
+            "baseline_window__instrument_version__instrument__name",
+            "baseline_window__instrument_version__number",
+        )
+        .distinct()
+    ):
+        if name:
+            found[slugs[programme_id]].add(f"{name} v{number}")
+    return {slug: sorted(names) for slug, names in found.items()}

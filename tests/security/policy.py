@@ -1222,6 +1222,11 @@ def _admin_entries() -> list[Entry]:
             why="Delivery and participation counts across schools, and the same table as CSV.",
         ),
         Entry(
+            ("admin/outcomes/", "admin/outcomes/csv/"),
+            get=wagtail_admin(READERS),
+            why="The outcomes dashboard (region and local authorities, 3+ schools) and the same table as CSV (issue 9).",
+        ),
+        Entry(
             "admin/surveys/import/",
             get=wagtail_admin(IMPORTERS),
             post=wagtail_admin(IMPORTERS, INVALID),
