@@ -40,6 +40,8 @@ urlpatterns = [
     ),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
+    # Teachers' and school leads' outcome pages (outcomes/staff_urls.py).
+    path("staff/results/", include("outcomes.staff_urls")),
     path("staff/", include("accounts.urls")),
     path("", include("lessons.urls")),
     path("", include("surveys.urls")),

@@ -248,3 +248,55 @@ class VocabularyBlock(blocks.StructBlock):
         template = "lessons/blocks/vocabulary_block.html"
         help_text = "A key word and its pupil-friendly definition."
         label = "Key word"
+
+
+# --- Public pages ----------------------------------------------------------------------
+
+COMPARE_CHOICES = [("post", "Before and after the programme"), ("follow_up", "Before and at the follow-up")]
+
+
+class ProgrammeResultsBlock(blocks.StructBlock):
+    """A programme's headline results from pupils' surveys, across the region.
+
+    The block only holds the editor's choices. Its template renders the figures with the
+    ``outcome_evidence`` template tag library of the outcomes app: lessons never imports
+    outcomes (the import chain is accounts <- lessons <- surveys <- outcomes), and a
+    template names a tag library by name at render time, which is no import. If the
+    outcomes app were missing, the page would fail loudly ("not a registered tag
+    library") instead of quietly showing nothing. The figures are read, suppressed and
+    cached there (docs/outcomes-for-schools.md, "Evidence on public pages")."""
+
+    programme = blocks.PageChooserBlock(
+        page_type="lessons.ProgrammePage",
+        help_text="The programme whose results to show. Only a published programme's results appear.",
+    )
+    heading = blocks.CharBlock(
+        required=False,
+        max_length=120,
+        help_text="Optional heading, e.g. 'What pupils told us'. Leave empty for 'Results so far: <programme>'.",
+    )
+    academic_year = blocks.IntegerBlock(
+        required=False,
+        min_value=2000,
+        max_value=2100,
+        help_text="Optional: one school year, given by the year it starts (2026 for 2026/27). Empty: every year.",
+    )
+    compare = blocks.ChoiceBlock(
+        choices=COMPARE_CHOICES,
+        default="post",
+        help_text="Which later survey to compare with the baseline.",
+    )
+
+    class Meta:
+        icon = "table"
+        template = "lessons/blocks/programme_results_block.html"
+        help_text = (
+            "Shows the programme's latest regional results in plain words, always up to date. Results are "
+            "hidden until at least 10 pupils in at least 3 schools have answered both surveys, and always "
+            "carry the note that a before-and-after change is monitoring, not proof of impact."
+        )
+        label = "Programme results"
+
+
+class PublicPageBlock(blocks.StreamBlock):
+    programme_results = ProgrammeResultsBlock()

@@ -22,10 +22,21 @@ from accounts.decorators import not_approved_response
 from accounts.selectors import can_read_lessons
 
 from ..admin_forms import StreamFieldPageForm
-from ..blocks import GROUPING_CHOICES, LessonBodyBlock, VocabularyBlock
+from ..blocks import GROUPING_CHOICES, LessonBodyBlock, PublicPageBlock, VocabularyBlock
 from ..evidence import Evidence, ToolkitEntry, evidence_for
 
 YEAR_GROUPS = [(n, f"Year {n}") for n in range(4, 12)]
+
+
+def _evidence_field() -> StreamField:
+    """The optional evidence section of a public page (home, programme index, programme):
+    editors add a programme's headline results (``blocks.ProgrammeResultsBlock``)."""
+    return StreamField(
+        PublicPageBlock(),
+        blank=True,
+        verbose_name="results from pupils' surveys",
+        help_text="Optional: show a programme's latest regional results from pupils' surveys on this page.",
+    )
 
 
 class KeyStage(models.TextChoices):
@@ -64,11 +75,13 @@ class Theme(models.Model):
 
 class HomePage(Page):
     intro = RichTextField(blank=True, help_text="A short welcome shown at the top of the home page.")
+    evidence_blocks = _evidence_field()
 
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("evidence_blocks")]
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["lessons.ProgrammeIndexPage"]
     max_count = 1
+    base_form_class = StreamFieldPageForm
 
     def get_context(self, request, *args, **kwargs):
         from .. import selectors
@@ -81,11 +94,13 @@ class HomePage(Page):
 
 class ProgrammeIndexPage(Page):
     intro = RichTextField(blank=True, help_text="Shown above the list of programmes.")
+    evidence_blocks = _evidence_field()
 
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("evidence_blocks")]
     parent_page_types = ["lessons.HomePage"]
     subpage_types = ["lessons.ProgrammePage"]
     max_count = 1
+    base_form_class = StreamFieldPageForm
 
     def get_context(self, request, *args, **kwargs):
         from .. import selectors
@@ -150,6 +165,7 @@ class ProgrammePage(Page):
             "who may be affected, what to do after a disclosure, and where to signpost pupils."
         ),
     )
+    evidence_blocks = _evidence_field()
 
     content_panels = [
         *Page.content_panels,
@@ -160,7 +176,13 @@ class ProgrammePage(Page):
             heading="Who it is for",
         ),
         MultiFieldPanel(
-            [FieldPanel("status"), FieldPanel("toolkit_entry"), FieldPanel("evidence_note")], heading="Evidence"
+            [
+                FieldPanel("status"),
+                FieldPanel("toolkit_entry"),
+                FieldPanel("evidence_note"),
+                FieldPanel("evidence_blocks"),
+            ],
+            heading="Evidence",
         ),
         FieldPanel("safeguarding_guidance"),
     ]
@@ -174,6 +196,7 @@ class ProgrammePage(Page):
     ]
     parent_page_types = ["lessons.ProgrammeIndexPage"]
     subpage_types = ["lessons.LessonPage"]
+    base_form_class = StreamFieldPageForm
 
     def clean(self):
         super().clean()

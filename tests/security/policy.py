@@ -414,6 +414,23 @@ ENTRIES: list[Entry] = [
         post=signed_in(FORBIDDEN, **dict.fromkeys(SCHOOL_A_MANAGERS, redirect("/staff/schools/*"))),
         why="Where school A's pupils' requests to talk go (DSL name, inbox): its lead and organisation managers.",
     ),
+    # ============================ Results for teachers and school leads =================
+    Entry(
+        "staff/results/",
+        get=school_page(OK),
+        why="Approved staff see their own classes' results (published figures only, never a pupil's).",
+    ),
+    Entry(
+        "staff/results/classes/<id:pk>/",
+        params={"pk": "class_a"},
+        get=school_a_object(OK),
+        why="School A's class's results: its teacher and lead only; another school's teacher gets 404.",
+    ),
+    Entry(
+        "staff/results/schools/<id:school_pk>/",
+        get=school_page(OK, who=("lead_a",), teacher_a=NOT_FOUND, teacher_b=NOT_FOUND),
+        why="School A's results and each of its classes': its lead only; every teacher gets 404, its own too.",
+    ),
     # ============================ Classes and the delivery log ==========================
     Entry("classes/", get=school_page(OK), why="Approved staff see their own classes."),
     Entry("classes/new/", get=school_page(OK), post=school_page(OK), why="Only approved staff set up classes."),
