@@ -115,7 +115,7 @@ def _groups(resolved: ResolvedFilter) -> list[int]:
     chosen wave pair. Place and year-group filters are applied later, on published values."""
     later_wave = services.LATER_WAVE[resolved.filter.compare]
     groups = TeachingGroup.objects.filter(
-        programme_id__in=[p.id for p in resolved.programmes], windows__wave=later_wave
+        programme_id__in=[p.id for p in resolved.programmes], survey_windows__wave=later_wave
     )
     if resolved.filter.academic_year is not None:
         groups = groups.filter(academic_year=resolved.filter.academic_year)
