@@ -5,6 +5,7 @@ report of what was coarsened or dropped, the filters, and the audit entry."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import zipfile
@@ -12,9 +13,11 @@ from collections import Counter
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from accounts.roles import ANALYST, CONTENT_EDITOR, MODERATOR, OFFICER, PLATFORM_ADMIN
+from accounts.services import staff_data_purge
 from outcomes import analyst, services
 from outcomes.models import ClassRollup
 from surveys.codes import keyed_hash
@@ -337,3 +340,12 @@ def test_a_pupil_whose_survey_has_not_closed_is_not_exported(signed_in, world):
         answer(post, pupil, RISE, gender="girl")
     rows, meta, _files = download(signed_in, programme=world["choices"].slug)
     assert meta["matched pupils checked"] == "57" and "Walsall" not in {r["local_authority"] for r in rows}
+
+
+def test_export_audit_entries_are_kept_24_months_like_the_other_staff_audit_entries(signed_in, world):
+    download(signed_in, programme=world["choices"].slug)
+    download(signed_in, programme=world["choices"].slug)
+    old, recent = ModelLogEntry.objects.filter(action=LOG).order_by("pk")
+    ModelLogEntry.objects.filter(pk=old.pk).update(timestamp=timezone.now() - dt.timedelta(days=2 * 365 + 1))
+    staff_data_purge()
+    assert list(ModelLogEntry.objects.filter(action=LOG).values_list("pk", flat=True)) == [recent.pk]
