@@ -24,7 +24,7 @@ differently filtered exports reveals nothing more than either), and a filtered f
 union of whole groups, each still of at least 10.
 
 Reading: the same per-response scale sums and the same matching as the rollups
-(``services._read_batch``, ``building.match_responses``, ``building.score_units``), so
+(``services._read_batch``, ``building.match_responses``, the 80 % rule of ``building.score_units``), so
 a row's scores are exactly those the published figures are summed from. Only classes whose
 two windows have closed contribute, as for the figures.
 
@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import secrets
 import zipfile
@@ -51,12 +52,13 @@ from lessons.models import TeachingGroup, academic_year_label
 from surveys.models import Instrument, SurveyWindow
 
 from . import services
-from .building import match_responses, scale_units, score_units
+from .building import match_responses
 from .exports import neutralise
 from .filters import OutcomeFilter, ResolvedFilter
 from .models import Compare
 from .selectors import CAVEAT
 from .stats.kanon import NOT_SHOWN, K, Published, Record, Report, anonymise
+from .stats.scoring import min_answered
 
 PERMISSION = "accounts.export_pseudonymised_records"
 LOG_ACTION = "upstream.analyst.export"
@@ -108,6 +110,22 @@ class PupilPair:
     gender: str
     ethnic_group: str
     scores: dict[str, tuple[Fraction | None, Fraction | None]]
+
+
+@functools.cache
+def _needed(n_items: int) -> int:
+    return min_answered(n_items)
+
+
+def _score_of(answered_and_sum: tuple[int, int] | None, n_items: int) -> Fraction | None:
+    """The scale score as an exact fraction under the rollups' rule (``building.score_units``:
+    at least ``min_answered`` of the items answered), or None."""
+    if answered_and_sum is None:
+        return None
+    answered, keyed = answered_and_sum
+    if answered < _needed(n_items) or answered > n_items:
+        return None
+    return Fraction(keyed, answered)
 
 
 def _groups(resolved: ResolvedFilter) -> list[int]:
@@ -162,16 +180,11 @@ def read_pairs(resolved: ResolvedFilter, *, now: dt.datetime | None = None) -> t
                 scores: dict[str, tuple[Fraction | None, Fraction | None]] = {}
                 for spec in base_specs:
                     later_spec = later_specs.get(spec.code)
-                    unit = scale_units(spec, later_spec)
-                    x = score_units(base_record.scores.get(spec.code), n_items=spec.n_items, unit=unit)
-                    y = (
-                        score_units(later_record.scores.get(later_spec.code), n_items=later_spec.n_items, unit=unit)
-                        if later_spec is not None
-                        else None
-                    )
                     scores[spec.code] = (
-                        Fraction(x, unit) if x is not None else None,
-                        Fraction(y, unit) if y is not None else None,
+                        _score_of(base_record.scores.get(spec.code), spec.n_items),
+                        _score_of(later_record.scores.get(later_spec.code), later_spec.n_items)
+                        if later_spec is not None
+                        else None,
                     )
                 if not any(x is not None and y is not None for x, y in scores.values()):
                     continue  # matched, but no scale scored at both waves

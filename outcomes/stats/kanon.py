@@ -131,21 +131,33 @@ def key_stage(year_group: int) -> str:
     return KEY_STAGES.get(year_group, NOT_SHOWN)
 
 
-def generalise(record: Record, levels: Levels) -> Published:
-    """The record's values at ``levels``."""
-    if not (0 <= levels.place <= PLACE_MAX and all(0 <= level <= OTHER_MAX for level in levels[1:])):
-        raise ValueError(f"no such levels: {levels}")
+_Key = tuple[Hashable, Hashable, Hashable, Hashable, "int | str", str, str]
+
+
+def _values(record: Record, levels: Levels) -> _Key:
     gender = record.gender or "not_recorded"
     ethnic = record.ethnic_group or "not_recorded"
-    return Published(
-        partition=record.partition,
-        local_authority=record.local_authority if levels.place < 3 else NOT_SHOWN,
-        school=record.school if levels.place < 2 else NOT_SHOWN,
-        group=record.group if levels.place < 1 else NOT_SHOWN,
-        year_group=(record.year_group, key_stage(record.year_group), NOT_SHOWN)[levels.year_group],
-        gender=(gender, GENDER_BROAD.get(gender, OTHER_OR_NOT_STATED), NOT_SHOWN)[levels.gender],
-        ethnic_group=(ethnic, ETHNIC_BROAD.get(ethnic, NOT_STATED), NOT_SHOWN)[levels.ethnic_group],
+    place = levels.place
+    return (
+        record.partition,
+        record.local_authority if place < 3 else NOT_SHOWN,
+        record.school if place < 2 else NOT_SHOWN,
+        record.group if place < 1 else NOT_SHOWN,
+        (record.year_group, key_stage(record.year_group), NOT_SHOWN)[levels.year_group],
+        (gender, GENDER_BROAD.get(gender, OTHER_OR_NOT_STATED), NOT_SHOWN)[levels.gender],
+        (ethnic, ETHNIC_BROAD.get(ethnic, NOT_STATED), NOT_SHOWN)[levels.ethnic_group],
     )
+
+
+def _check_levels(levels: Levels) -> None:
+    if not (0 <= levels.place <= PLACE_MAX and all(0 <= level <= OTHER_MAX for level in levels[1:])):
+        raise ValueError(f"no such levels: {levels}")
+
+
+def generalise(record: Record, levels: Levels) -> Published:
+    """The record's values at ``levels``."""
+    _check_levels(levels)
+    return Published(*_values(record, levels))
 
 
 def _validate_stages(stages: Sequence[Levels]) -> None:
@@ -218,13 +230,16 @@ def anonymise(records: Sequence[Record], *, k: int = K, stages: Sequence[Levels]
     if k < 1:
         raise ValueError("k must be at least 1")
     _validate_stages(stages)
+    for levels in stages:
+        _check_levels(levels)
+    # Tuples while searching (hashing a tuple is much cheaper than a dataclass).
     stage: list[int | None] = [0] * len(records)
-    published: list[Published | None] = [generalise(r, stages[0]) for r in records]
+    keys: list[_Key | None] = [_values(r, stages[0]) for r in records]
     for _round in range(len(stages) + 1):
-        groups: dict[Published, list[int]] = defaultdict(list)
-        for index, values in enumerate(published):
-            if values is not None:
-                groups[values].append(index)
+        groups: dict[_Key, list[int]] = defaultdict(list)
+        for index, key in enumerate(keys):
+            if key is not None:
+                groups[key].append(index)
         failing = [members for members in groups.values() if len(members) < k]
         if not failing:
             break
@@ -234,10 +249,14 @@ def anonymise(records: Sequence[Record], *, k: int = K, stages: Sequence[Levels]
                 assert current is not None
                 if current + 1 < len(stages):
                     stage[index] = current + 1
-                    published[index] = generalise(records[index], stages[current + 1])
+                    keys[index] = _values(records[index], stages[current + 1])
                 else:
                     stage[index] = None
-                    published[index] = None
+                    keys[index] = None
+    shared: dict[_Key, Published] = {}
+    published: list[Published | None] = [
+        None if key is None else shared.setdefault(key, Published(*key)) for key in keys
+    ]
     smallest = smallest_group(published)
     if smallest is not None and smallest < k:  # pragma: no cover - the loop above rules it out
         raise AssertionError(f"k-anonymity failed: a group of {smallest}")
@@ -248,7 +267,7 @@ def anonymise(records: Sequence[Record], *, k: int = K, stages: Sequence[Levels]
         if values is None:
             dropped += 1
             continue
-        changes = _changes(generalise(record, stages[0]), values)
+        changes = _changes(Published(*_values(record, stages[0])), values)
         unchanged += not changes
         for change in changes:
             coarsened[change] += 1
