@@ -7,7 +7,9 @@ the role is refused like every other role, which Wagtail turns into "Sorry, you 
 permission" and the dashboard). Behind the admin's second factor like the rest of /admin/.
 GET shows the form; POST makes the file and writes the audit entry. Bad filters answer 400
 with the filter's own message; filters nothing qualifies for answer the page with a clear
-message and no file (and no audit entry: nothing left the platform)."""
+message and no file (and no audit entry: nothing left the platform). An export that would
+read more responses than ``analyst.web_limit()`` is not started on the page: it says so and
+names the command that makes it (``export_analyst_records``, same file, same audit entry)."""
 
 from __future__ import annotations
 
@@ -41,7 +43,7 @@ def _choices() -> dict:
     }
 
 
-def _page(request, values: dict, *, errors=(), empty: bool = False, status: int = 200):
+def _page(request, values: dict, *, errors=(), empty: bool = False, too_large=None, status: int = 200):
     return render(
         request,
         "outcomes/admin/analyst_export.html",
@@ -51,6 +53,7 @@ def _page(request, values: dict, *, errors=(), empty: bool = False, status: int 
             "values": values,
             "errors": list(errors),
             "empty": empty,
+            "too_large": too_large,
             "k": K,
             "caveat": analyst.CAVEAT,
             **_choices(),
@@ -72,6 +75,9 @@ def export(request):
         resolved = analyst.parse_filters(values)
     except FilterError as error:
         return _page(request, values, errors=error.messages, status=400)
+    responses, limit = analyst.workload(resolved), analyst.web_limit()
+    if responses > limit:
+        return _page(request, values, too_large=(responses, limit), status=200)
     made = analyst.build_export(resolved)
     if not made.rows:
         return _page(request, values, empty=True)

@@ -12,6 +12,7 @@ import zipfile
 from collections import Counter
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
@@ -349,3 +350,58 @@ def test_export_audit_entries_are_kept_24_months_like_the_other_staff_audit_entr
     ModelLogEntry.objects.filter(pk=old.pk).update(timestamp=timezone.now() - dt.timedelta(days=2 * 365 + 1))
     staff_data_purge()
     assert list(ModelLogEntry.objects.filter(action=LOG).values_list("pk", flat=True)) == [recent.pk]
+
+
+def test_an_export_too_large_for_the_page_says_so_and_names_the_command(signed_in, world, settings):
+    settings.UPSTREAM_ANALYST_WEB_RESPONSES = 50
+    response = signed_in.post(URL, {"programme": world["choices"].slug})
+    page = response.content.decode()
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    assert "too many to prepare while you wait" in page and "export_analyst_records" in page
+    assert not ModelLogEntry.objects.filter(action=LOG).exists()
+
+
+def test_the_command_writes_the_same_file_and_audits_it_under_the_analyst(world, analyst_user, tmp_path):
+    path = tmp_path / "records.zip"
+    out = io.StringIO()
+    call_command(
+        "export_analyst_records",
+        "--user",
+        analyst_user.email.upper(),
+        "--output",
+        str(path),
+        "--programme",
+        world["choices"].slug,
+        "--year-group",
+        "8",
+        stdout=out,
+    )
+    archive = zipfile.ZipFile(path)
+    rows = list(csv.DictReader(io.StringIO(archive.read("records.csv").decode())))
+    assert len(rows) == 34 and f"Wrote 34 rows to {path}" in out.getvalue()
+    entry = ModelLogEntry.objects.get(action=LOG)
+    assert entry.user_id == analyst_user.pk and entry.data["filters"]["year_group"] == 8
+    assert entry.data["reference"] in archive.read("README.txt").decode()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--user", "nobody@vru.example"], "is not an active VRU analyst"),
+        (["--academic-year", "soon"], "is not a valid academic year"),
+        (["--programme", "missing"], "No programme has the slug 'missing'"),
+        (["--academic-year", "2030"], "No matched pupils qualify"),
+    ],
+)
+def test_the_command_refuses_non_analysts_bad_filters_and_empty_exports(
+    world, analyst_user, tmp_path, arguments, message
+):
+    officer = vru(OFFICER)
+    base = ["--user", analyst_user.email, "--output", str(tmp_path / "x.zip")]
+    if arguments[0] == "--user":
+        base = ["--output", str(tmp_path / "x.zip")]
+    with pytest.raises(CommandError, match=message):
+        call_command("export_analyst_records", *base, *arguments)
+    with pytest.raises(CommandError, match="is not an active VRU analyst"):
+        call_command("export_analyst_records", "--user", officer.email, "--output", str(tmp_path / "y.zip"))
+    assert not (tmp_path / "x.zip").exists() and not ModelLogEntry.objects.filter(action=LOG).exists()
