@@ -64,9 +64,10 @@ from .stats.scoring import min_answered
 PERMISSION = "accounts.export_pseudonymised_records"
 LOG_ACTION = "upstream.analyst.export"
 #: Exports reading more completed responses than this are refused on the page (a web
-#: request has about 30 seconds; 20,000 pupils' 33,000 responses take about 15 to 20 s)
+#: request has about 30 seconds; 20,000 pupils' 33,000 responses took 16 to 29 s on the shared
+#: 2-core machine, bench/analyst_results.md)
 #: and made with ``manage.py export_analyst_records`` instead.
-WEB_RESPONSE_LIMIT = 40_000
+WEB_RESPONSE_LIMIT = 30_000
 Wave = SurveyWindow.Wave
 LATER_LABEL = {Compare.POST: "post", Compare.FOLLOW_UP: "follow_up"}
 FIXED_COLUMNS = (
