@@ -408,6 +408,7 @@ def staff_data_purge(*, now: dt.datetime | None = None) -> dict[str, int]:
     counts["audit_entries"], _ = ModelLogEntry.objects.filter(
         Q(content_type__in=list(staff_types))
         | Q(action="upstream.pupil.withdraw")  # who withdrew a pupil's data
+        | Q(action="upstream.analyst.export")  # who downloaded record-level data, with which filters
         | Q(action="upstream.school.safeguarding_change")  # names and the inbox, old and new
         | Q(action__in=["upstream.user.access_change", "upstream.group.permissions_change"]),
         timestamp__lt=ago(STAFF_AUDIT_LOG_DAYS),

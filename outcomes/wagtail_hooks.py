@@ -8,7 +8,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSet
 
-from . import admin_views
+from . import admin_views, analyst_hooks  # noqa: F401  (analyst_hooks: the analyst export's menu item, URL and log action)
 
 
 class OutcomesMenuItem(MenuItem):

@@ -77,6 +77,7 @@ INSTRUMENT_EDITORS = ("editor", "moderator", "platform_admin", "superuser")
 INSTRUMENT_PUBLISHERS = ("moderator", "officer", "superuser")
 IMPORTERS = ("officer", "platform_admin", "superuser")  # paper surveys
 READERS = ("officer", "analyst", "superuser")  # read-only programmes, lessons, participation
+ANALYSTS = ("analyst",)  # record-level exports: the role itself, never implied by superuser
 LEAD_INVITERS = ("officer", "platform_admin", "superuser")  # accounts.invite_school_lead
 SCHOOL_A_MANAGERS = ("lead_a", "officer", "platform_admin", "superuser")  # approve, invite at A
 DJANGO_STAFF = ("platform_admin", "superuser")  # the Django admin's staff flag
@@ -1242,6 +1243,13 @@ def _admin_entries() -> list[Entry]:
             ("admin/outcomes/", "admin/outcomes/csv/"),
             get=wagtail_admin(READERS),
             why="The outcomes dashboard (region and local authorities, 3+ schools) and the same table as CSV (issue 9).",
+        ),
+        Entry(
+            "admin/analyst-export/",
+            get=wagtail_admin(ANALYSTS),
+            post=wagtail_admin(ANALYSTS),
+            why="Pseudonymised record-level data (issue 9): the analyst role only, not even a superuser without it. "
+            "POST makes the file (or says nothing qualifies) and writes the audit entry.",
         ),
         Entry(
             "admin/surveys/import/",
