@@ -43,12 +43,15 @@ from pathlib import Path
 
 import pytest
 import textstat
+from django.template.loader import render_to_string
+from django.test import Client
 
 from surveys import demo, sgic
-from surveys.models import Response
+from surveys.models import Response, SurveyWindow
 from surveys.pupil import access
 from surveys.pupil.selectors import MISSING_OPTIONS
 from surveys.scales import PRESETS
+from tests.surveys.factories import PupilSurveyWindowFactory, TeachingGroupFactory, make_pupil, programme_page
 
 PRIMARY_AGE = 9.0
 SECONDARY_AGE = 10.5
@@ -181,12 +184,6 @@ def pupil_pages(db, rf):
     """The words of every pupil page, walked with the test client on each shipped survey
     (a card window for a Year 5 class on the primary survey, one question a page, and for
     a Year 8 class on the secondary survey), plus the pages only trouble shows."""
-    from django.test import Client
-    from django.template.loader import render_to_string
-
-    from surveys.models import SurveyWindow
-    from tests.surveys.factories import PupilSurveyWindowFactory, TeachingGroupFactory, make_pupil, programme_page
-
     pages: dict[str, list[str]] = {}
     plans = [
         ("primary", 5, demo.seed_primary_instrument(), SurveyWindow.Layout.ITEM_PER_PAGE),
