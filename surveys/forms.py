@@ -89,6 +89,12 @@ class WindowForm(DescribedForm):
         cast(forms.ModelChoiceField, self.fields["instrument_version"]).queryset = InstrumentVersion.objects.filter(
             pk__in=[v.pk for v in versions]
         ).select_related("instrument")
+        # A questionnaire not listed (e.g. the secondary survey for Year 5) is refused by name.
+        self.fields["instrument_version"].error_messages["invalid_choice"] = (
+            f"That questionnaire cannot be used for Year {group.year_group}: choose one from the list. "
+            "Each questionnaire is written for an age range, and only published ones that suit "
+            "the class's year group are listed."
+        )
         used = set(group.survey_windows.values_list("wave", flat=True))
         free = [choice for choice in SurveyWindow.Wave.choices if choice[0] not in used]
         wave_choices = free or SurveyWindow.Wave.choices

@@ -3,6 +3,10 @@
 Scoring reads min and max from here (never hard-coded elsewhere): a reverse-keyed answer
 scores ``min + max - raw``. "Don't know" and "Prefer not to say" are not values: they are
 stored as missing codes on the answer (see Answer.Missing) and never scored.
+
+The middle of a scale reads "In between", never "Not sure": it is an answer (partly yes,
+partly no), while "Don't know" (no answer) sits apart below the choices. A child cannot
+tell "Not sure" from "Don't know" (docs/pupil-access.md, "Answer choices for children").
 """
 
 from __future__ import annotations
@@ -14,12 +18,12 @@ PRESETS: dict[str, list[tuple[int, str]]] = {
     ResponseScale.AGREE_5: [
         (1, "Strongly disagree"),
         (2, "Disagree"),
-        (3, "Not sure"),
+        (3, "In between"),
         (4, "Agree"),
         (5, "Strongly agree"),
     ],
     ResponseScale.FOUR_POINT: [(1, "Never"), (2, "Sometimes"), (3, "Often"), (4, "Always")],
-    ResponseScale.FACES_3: [(1, "No"), (2, "Not sure"), (3, "Yes")],
+    ResponseScale.FACES_3: [(1, "No"), (2, "In between"), (3, "Yes")],
     ResponseScale.YES_NO: [(0, "No"), (1, "Yes")],
 }
 

@@ -245,7 +245,8 @@ def _markup_pieces(page) -> list:
             option(code, value, label, FACES.get(value) if faces else None)
         text.append("</div>\n")
         if not question["demographic"]:
-            text.append('<div class="opts opts-missing">\n')
+            # Apart from the scale, below a divider: "Don't know" is not its middle.
+            text.append('<p class="or">Or you can choose:</p>\n<div class="opts opts-missing">\n')
             for value, label in MISSING_OPTIONS:
                 option(code, value, label, None)
             text.append("</div>")

@@ -103,7 +103,7 @@ def test_answers_given_offline_arrive_exactly_once_when_the_network_returns(brow
     page.get_by_role("button", name="Next").click()
     page.wait_for_url("**/go/q/2/")
     context.set_offline(True)
-    answer(page, "I would tell an adult if I was scared.", "Not sure")
+    answer(page, "I would tell an adult if I was scared.", "In between")
     answer(page, "I know who to talk to at school.", "Yes")
     page.get_by_role("button", name="Next").click()
     notice = page.locator("#offline-notice")

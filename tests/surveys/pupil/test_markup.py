@@ -77,3 +77,17 @@ def test_younger_pupils_see_faces_beside_the_words():
     assert [value for value, face in faces] == ["1", "2", "3"]
     assert all(face for _, face in faces)
     assert 'name="q_SAFE_01" value="1"><span>No</span>' in html
+
+
+def test_dont_know_sits_apart_below_the_scale_under_its_own_label():
+    """'Don't know' is not the middle of the scale: it comes after the scale's choices,
+    under 'Or you can choose:', and the scales' middles read 'In between'."""
+    from surveys.scales import PRESETS
+
+    html = questions_markup(_page(), {})
+    face_block = html[html.index('name="q_FACE_01"') :]
+    assert face_block.index('value="3"') < face_block.index("Or you can choose:") < face_block.index('value="dk"')
+    assert html.count('<p class="or">Or you can choose:</p>') == 2  # not on the demographic question
+    labels = {label for options in PRESETS.values() for _, label in options}
+    assert "Not sure" not in labels and "Don't know" not in labels
+    assert dict(PRESETS["faces3"])[2] == dict(PRESETS["agree5"])[3] == "In between"
