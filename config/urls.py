@@ -41,6 +41,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
     path("staff/", include("accounts.urls")),
+    path("outcome-reports/", include("outcomes.reports.urls")),
     path("", include("lessons.urls")),
     path("", include("surveys.urls")),
 ]
