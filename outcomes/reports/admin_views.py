@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from accounts.roles import ANALYST, OFFICER
 
 from . import services
 from .forms import ReportRequestForm
 from .models import OutcomeReport
-from .views import file_response
+from .views import file_response, progress_fragment
 
 
 def can_request_regional(user) -> bool:
@@ -53,6 +54,10 @@ def status(request, pk: int):
     report = get_object_or_404(
         OutcomeReport.objects.select_related("programme"), pk=pk, kind=OutcomeReport.Kind.REGIONAL
     )
+    if request.GET.get("fragment"):
+        return progress_fragment(
+            request, report, reverse("outcome_reports_admin:download", args=[report.pk]), request.path
+        )
     return render(
         request,
         "outcomes/reports/admin_status.html",

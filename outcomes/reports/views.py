@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from accounts.decorators import approved_staff_required
 from accounts.selectors import schools_led_by
@@ -54,7 +55,21 @@ def school_reports(request, school_pk: int):
 @approved_staff_required
 def status(request, pk: int):
     report = _report_for(request, pk)
+    if request.GET.get("fragment"):
+        return progress_fragment(request, report, reverse("outcome_reports:download", args=[report.pk]), request.path)
     return render(request, "outcomes/reports/status.html", {"report": report})
+
+
+def progress_fragment(request, report: OutcomeReport, download_url: str, status_url: str):
+    """The status panel's inside, for the page's script to swap in (no page reload)."""
+    response = render(
+        request,
+        "outcomes/reports/_progress.html",
+        {"report": report, "download_url": download_url, "status_url": status_url},
+    )
+    response["X-Report-Finished"] = "1" if report.is_finished else "0"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @approved_staff_required
