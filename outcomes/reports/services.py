@@ -298,3 +298,39 @@ def report_notify(*, report_id: int) -> int:
             raise
         sent += 1
     return sent
+
+
+# --- Retention ------------------------------------------------------------------------
+
+SUPERSEDED_DAYS = 90
+FAILED_DAYS = 30
+
+
+def reports_purge(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Nightly: delete reports (row, requests and file) superseded by a newer data version
+    of the same report for more than 90 days, and failed ones after 30 days. The newest
+    version of each report is kept while its programme exists (it holds only suppressed
+    aggregates). Returns how many of each were deleted."""
+    now = now or timezone.now()
+    newest: dict[tuple, int] = {}
+    for kind, scope, key, version in OutcomeReport.objects.values_list(
+        "kind", "scope_key", "filter_key", "data_version"
+    ):
+        newest[(kind, scope, key)] = max(version, newest.get((kind, scope, key), version))
+    superseded = [
+        report
+        for report in OutcomeReport.objects.filter(created_at__lt=now - dt.timedelta(days=SUPERSEDED_DAYS)).exclude(
+            status=OutcomeReport.Status.RENDERING
+        )
+        if report.data_version < newest[(report.kind, report.scope_key, report.filter_key)]
+    ]
+    failed = list(
+        OutcomeReport.objects.filter(
+            status=OutcomeReport.Status.FAILED, updated_at__lt=now - dt.timedelta(days=FAILED_DAYS)
+        )
+    )
+    for report in {r.pk: r for r in superseded + failed}.values():
+        if report.file_path and default_storage.exists(report.file_path):
+            default_storage.delete(report.file_path)
+        report.delete()
+    return {"superseded": len(superseded), "failed": len(failed)}

@@ -49,3 +49,9 @@ def render_outcome_report(self, report_id: int) -> None:
 @shared_task(name="outcomes.reports.requeue_stale", ignore_result=True)
 def requeue_stale_outcome_reports() -> int:
     return services.reports_requeue_stale()
+
+
+@shared_task(name="outcomes.reports.purge", acks_late=True, ignore_result=True)
+def purge_outcome_reports() -> dict[str, int]:
+    """Nightly: superseded and failed reports past their retention (services.reports_purge)."""
+    return services.reports_purge()

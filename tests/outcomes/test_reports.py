@@ -385,3 +385,56 @@ def test_everyone_who_asked_while_it_rendered_gets_one_email(world, django_captu
     tasks.render_outcome_report.delay(report.pk)
     assert sorted(m.to[0] for m in mail.outbox) == sorted([lead.email, deputy.email])
     assert re.search(r"outcome-reports/\d+/", mail.outbox[0].alternatives[0][0])
+
+
+def test_superseded_and_failed_reports_are_deleted_after_their_retention_and_the_newest_kept(
+    world, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    old, _ = _ask(world, capture=django_capture_on_commit_callbacks)
+    OutcomeReport.objects.filter(pk=old.pk).update(
+        data_version=old.data_version - 1, created_at=timezone.now() - dt.timedelta(days=91)
+    )
+    old.refresh_from_db()
+    newest = OutcomeReport.objects.create(
+        kind=old.kind,
+        scope_key=old.scope_key,
+        filter_key=old.filter_key,
+        filters=old.filters,
+        data_version=old.data_version + 1,
+        programme=old.programme,
+        academic_year=old.academic_year,
+        school=old.school,
+        status="failed",
+        last_error="x",
+    )
+    assert services.reports_purge() == {"superseded": 1, "failed": 0}
+    assert not OutcomeReport.objects.filter(pk=old.pk).exists() and not default_storage.exists(old.file_path)
+    assert services.reports_purge(now=timezone.now() + dt.timedelta(days=31)) == {"superseded": 0, "failed": 1}
+    assert not OutcomeReport.objects.filter(pk=newest.pk).exists()
+
+
+def test_without_javascript_the_progress_page_refreshes_itself_and_the_script_gets_a_fragment(
+    world, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        report, _ = services.report_request(
+            kind="school",
+            programme=world["programme"],
+            academic_year=world["year"],
+            school=world["schools"][0],
+            user=world["leads"][0],
+        )
+    client.force_login(world["leads"][0])
+    page = client.get(f"/outcome-reports/{report.pk}/").content.decode()
+    assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in page
+    assert "Waiting to start" in page and "outcome-report-status.js" in page
+    fragment = client.get(f"/outcome-reports/{report.pk}/?fragment=1")
+    assert fragment["X-Report-Finished"] == "0" and "<html" not in fragment.content.decode()
+    tasks.render_outcome_report.delay(report.pk)
+    fragment = client.get(f"/outcome-reports/{report.pk}/?fragment=1")
+    assert fragment["X-Report-Finished"] == "1" and "Download the report" in fragment.content.decode()
+    assert "http-equiv" not in client.get(f"/outcome-reports/{report.pk}/").content.decode()
