@@ -171,30 +171,30 @@ class Section:
     blocks: list[dict]  # per scale: scale, scale_name, rows, chart (SVG text or "")
 
 
-def _section(title: str, table: PublishedTable) -> Section:
+def _section(title: str, table: PublishedTable, *, chart_prefix: str | None) -> Section:
     rows = [row_view(r) for r in table.rows]
     by_scale: dict[str, list[RowView]] = defaultdict(list)
     for view in rows:
         by_scale[view.scale].append(view)
+    svgs = charts_by_scale(table, chart_prefix=chart_prefix) if chart_prefix else {}
     blocks = [
-        {"scale": scale, "scale_name": views[0].scale_name, "rows": views, "chart": chart_svg(title, views)}
+        {"scale": scale, "scale_name": views[0].scale_name, "rows": views, "chart": svgs.get(scale, "")}
         for scale, views in by_scale.items()
     ]
     return Section(title=title, table=table, rows=rows, blocks=blocks)
 
 
-def chart_svg(title: str, views: list[RowView]) -> str:
-    """The chart of one scale's rows as SVG text, drawn by ``outcomes.charts`` (the
-    dashboard's charts, so the PDF shows the same picture); empty when there is nothing
-    shown to draw. The template puts it beside its data table."""
-    shown = [v for v in views if v.row is not None and v.row.figures is not None]
-    if not shown:
-        return ""
+def charts_by_scale(table: PublishedTable, *, chart_prefix: str) -> dict[str, str]:
+    """Scale -> the dashboard's chart of it as SVG text (``outcomes.presentation`` and
+    ``outcomes.charts``: the same picture as on screen, text kept as text). The template
+    puts it beside its data table. Empty until the charts module is part of the code."""
     try:
-        from .. import charts  # noqa: F401 - built alongside (issue 9, dashboard)
-    except ImportError:
-        return ""
-    return ""
+        from .. import presentation
+    except ImportError:  # the dashboard's charts are merged separately (issue 9)
+        return {}
+    return {
+        section.scale: section.svg for section in presentation.sections(table, chart_prefix=chart_prefix) if section.svg
+    }
 
 
 def _table(filters: dict) -> PublishedTable:
@@ -267,9 +267,9 @@ def build(report) -> dict:
     programme = report.programme
     kind = report.kind
     filters = dict(report.filters)
-    main = _section("Change per scale", _table(filters))
+    main = _section("Change per scale", _table(filters), chart_prefix="report-main")
     dose_filters = {**filters, "scopes": "school" if kind == "school" else "region", "breakdown": "dose"}
-    dose = _section("Change by lessons delivered", _table(dose_filters))
+    dose = _section("Change by lessons delivered", _table(dose_filters), chart_prefix=None)
     top = "school" if kind == "school" else "region"
     school_id = report.school_id if kind == "school" else None
     summary = [v for v in main.rows if v.scope == top and v.row and v.row.subgroup == "all"]
