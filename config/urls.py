@@ -43,6 +43,7 @@ urlpatterns = [
     # Teachers' and school leads' outcome pages (outcomes/staff_urls.py).
     path("staff/results/", include("outcomes.staff_urls")),
     path("staff/", include("accounts.urls")),
+    path("outcome-reports/", include("outcomes.reports.urls")),
     path("", include("lessons.urls")),
     path("", include("surveys.urls")),
 ]

@@ -204,3 +204,7 @@ class DataVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme_id} v{self.version}"
+
+
+# PDF reports (issue 9) live in their own module; imported here so Django registers them.
+from .reports.models import OutcomeReport, OutcomeReportRequest  # noqa: E402, F401

@@ -46,3 +46,7 @@ def refresh_all() -> int:
     for chunk in chunks:
         refresh_pairs.delay(keys=[list(key) for key in chunk])
     return len(chunks)
+
+
+# PDF reports' tasks, registered with the worker alongside these (issue 9).
+from .reports import tasks as _report_tasks  # noqa: E402, F401

@@ -340,6 +340,9 @@ CELERY_BEAT_SCHEDULE["lessons-requeue-stale-packs"] = {
     "task": "lessons.tasks.requeue_stale_programme_packs",
     "schedule": 300.0,
 }
+# Outcome reports left queued or rendering (broker outage, lost worker): send them again.
+CELERY_BEAT_SCHEDULE["outcomes-requeue-stale-reports"] = {"task": "outcomes.reports.requeue_stale", "schedule": 300.0}
+CELERY_BEAT_SCHEDULE["outcomes-purge-reports"] = {"task": "outcomes.reports.purge", "schedule": 24 * 3600.0}
 
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -565,6 +565,18 @@ ENTRIES: list[Entry] = [
         why="Withdrawing a pupil's data by card code: the school's lead only.",
     ),
     Entry(
+        "outcome-reports/schools/<id:school_pk>/",
+        get=school_page(OK, who=("lead_a",), teacher_a=NOT_FOUND, teacher_b=NOT_FOUND),
+        post=school_page(INVALID, who=("lead_a",), teacher_a=NOT_FOUND, teacher_b=NOT_FOUND),
+        why="School A's outcome reports: its lead only; a teacher (of A or B) is told it does not exist.",
+    ),
+    Entry(
+        ("outcome-reports/<id:pk>/", "outcome-reports/<id:pk>/download/"),
+        params={"pk": "outcome_report_a"},
+        get=school_page(OK, who=("lead_a",), teacher_a=NOT_FOUND, teacher_b=NOT_FOUND),
+        why="School A's report, its progress and its PDF: its lead only; teachers get 404.",
+    ),
+    Entry(
         "surveys/talk-requests/<int:pk>/seen/",
         params={"pk": "talk_a"},
         get=school_page(NOT_ALLOWED),
@@ -1238,6 +1250,19 @@ def _admin_entries() -> list[Entry]:
             ("admin/surveys/participation/", "admin/surveys/participation/csv/"),
             get=wagtail_admin(READERS),
             why="Delivery and participation counts across schools, and the same table as CSV.",
+        ),
+        # --- Outcome reports (issue 9): the regional PDF for officers and analysts ---
+        Entry(
+            "admin/outcome-reports/",
+            get=wagtail_admin(READERS),
+            post=wagtail_admin(READERS, INVALID),
+            why="Ask for the regional programme report (an empty form is shown again with errors).",
+        ),
+        Entry(
+            ("admin/outcome-reports/<int:pk>/", "admin/outcome-reports/<int:pk>/download/"),
+            params={"pk": "outcome_report_region"},
+            get=wagtail_admin(READERS),
+            why="A regional report's progress and its PDF: suppressed aggregates of at least 3 schools.",
         ),
         Entry(
             ("admin/outcomes/", "admin/outcomes/csv/"),

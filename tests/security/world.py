@@ -176,6 +176,30 @@ def build_world() -> World:
     pack.file_path = default_storage.save(pack.output_path, ContentFile(b"%PDF-1.4\n%matrix\n"))
     pack.save(update_fields=["file_path"])
 
+    # Outcome reports (issue 9): school A's report and a regional one, both ready.
+    from outcomes.reports.models import OutcomeReport
+
+    outcome_reports = {}
+    for name, kind, scope, school in (
+        ("outcome_report_a", "school", f"school:{school_a.urn}", school_a),
+        ("outcome_report_region", "regional", "region", None),
+    ):
+        report = OutcomeReport.objects.create(
+            kind=kind,
+            scope_key=scope,
+            filter_key=name,
+            filters={"programme": programme.slug},
+            data_version=0,
+            programme=programme,
+            academic_year=2026,
+            school=school,
+            status=OutcomeReport.Status.READY,
+            requested_by=lead_a if school else users["officer"],
+        )
+        report.file_path = default_storage.save(report.output_path, ContentFile(b"%PDF-1.4\n%report\n"))
+        report.save(update_fields=["file_path"])
+        outcome_reports[name] = report.pk
+
     # --- Media ------------------------------------------------------------------------------
     root_collection = Collection.get_first_root_node()
     collection = root_collection.add_child(name="Matrix collection")
@@ -214,6 +238,7 @@ def build_world() -> World:
     )
 
     ids.update(
+        **outcome_reports,
         school_a=school_a.pk,
         school_b=school_b.pk,
         authority=authority.pk,
