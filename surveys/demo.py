@@ -263,14 +263,19 @@ def seed(stdout=None) -> dict:
     # surveys (outcomes to show); the demo teacher's second class is mid-way through its post
     # survey (the pupil demo).
     open_post = own[1].pk if len(own) > 1 else None
+    total, classes = 0, []
     for group in [*own, *others]:
         if not instrument_suits_year_group(version.instrument, group.year_group):
             continue
         group_windows = _windows_for(group, version, post_closed=group.pk != open_post)
         windows.extend(group_windows.values())
-        created = _seed_responses(group, group_windows, version)
-        if created:
-            _say(stdout, f"Surveys: {created} synthetic responses for {group.name}.")
+        made = _seed_responses(group, group_windows, version)
+        if made:
+            total += made
+            classes.append(group.name)
+    if total:
+        # One line for every class, so make run's set-up stays short before the logins.
+        _say(stdout, f"Surveys: {total} synthetic responses for classes {', '.join(classes)}.")
     if windows and not TalkRequest.objects.filter(window=windows[0]).exists():
         TalkRequest.objects.create(school=windows[0].group.school, window=windows[0], card_code=new_card_code())
     return {"version": version, "windows": windows}
