@@ -26,6 +26,7 @@ from lessons.models import YEAR_GROUPS, ProgrammePage, TeachingGroup, academic_y
 from . import analyst
 from .filters import FilterError
 from .models import Compare
+from .selectors import CAVEAT
 from .stats.kanon import K
 
 FIELDS = ("programme", "academic_year", "local_authority", "school", "year_group", "compare")
@@ -55,7 +56,7 @@ def _page(request, values: dict, *, errors=(), empty: bool = False, too_large=No
             "empty": empty,
             "too_large": too_large,
             "k": K,
-            "caveat": analyst.CAVEAT,
+            "caveat": CAVEAT,
             **_choices(),
         },
         status=status,
