@@ -58,7 +58,7 @@ def test_teacher_sees_their_class_change_once_both_surveys_have_closed(page, liv
     expect(page.get_by_text("Pupils' feeling safe went up by")).to_be_visible()
     expect(page.get_by_text("on a 1 to 5 scale: the change the programme hopes for.")).to_be_visible()
     expect(page.get_by_text("Monitoring, not proof.")).to_be_visible()
-    table = page.get_by_role("table", name="The numbers: 8R, Before and after the programme")
+    table = page.get_by_role("table", name="The numbers for 8R, before and after the programme")
     safety = table.get_by_role("row", name="Feeling safe")
     cells = safety.get_by_role("cell").all_inner_texts()
     assert cells[3:] == ["10", "83%"]  # 10 of the 12 who answered the baseline
@@ -104,11 +104,11 @@ def test_school_lead_sees_the_school_and_each_class(page, live_server):
     page.get_by_role("link", name="Results for Oakfield Academy and each class").click()
     expect(page.get_by_role("heading", name="Results for Oakfield Academy", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name="The whole school")).to_be_visible()
-    whole = page.get_by_role("table", name=f"The numbers: Oakfield Academy, {programme.title}")
+    whole = page.get_by_role("table", name=f"The numbers for Oakfield Academy, {programme.title}")
     assert whole.get_by_role("row", name="Feeling safe").get_by_role("cell").all_inner_texts()[3] == "27"
     for name, n in (("7A", "12"), ("7B", "15")):
         expect(page.get_by_role("heading", name=name)).to_be_visible()
-        table = page.get_by_role("table", name=f"The numbers: {name}, Before and after the programme")
+        table = page.get_by_role("table", name=f"The numbers for {name}, before and after the programme")
         assert table.get_by_role("row", name="Feeling safe").get_by_role("cell").all_inner_texts()[3] == n
     expect(page.get_by_text("Monitoring, not proof.")).to_be_visible()
     assert accessibility_problems(page) == []
