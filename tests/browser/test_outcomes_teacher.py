@@ -1,7 +1,8 @@
-"""Results for teachers and school leads in Chromium (and the public evidence block): a teacher closes the post survey,
-the rollups refresh (the outbox relay a worker runs), and the class's change reads in plain
+"""Results for teachers and school leads in Chromium: a teacher closes the post survey, the
+rollups refresh (the outbox relay a worker runs), and the class's change reads in plain
 words with its numbers; a class of 9 matched pupils reads "fewer than 10"; a school lead
-sees the school and each class. axe-core checks every page on the way."""
+sees the school and each class; a visitor reads the public programme results block.
+axe-core checks every page on the way."""
 
 from __future__ import annotations
 
