@@ -145,6 +145,7 @@ def _context(compare: str, **extra) -> dict:
     return {
         "compare": compare,
         "compare_label": COMPARE_LABELS[compare],
+        "compare_phrase": COMPARE_LABELS[compare].lower(),
         "later_label": LATER_LABELS[compare],
         "compare_choices": list(COMPARE_LABELS.items()),
         "monitoring": MONITORING,

@@ -83,7 +83,7 @@ class Statement:
         """Pupils who answered both surveys: a number only when the row is shown."""
         if self.shown and self.n_matched is not None:
             return str(self.n_matched)
-        return FEWER_THAN_10 if self.hidden_reason == str(Reason.FEWER_THAN_10) else "not shown"
+        return FEWER_THAN_10 if self.hidden_reason == str(Reason.FEWER_THAN_10) else "Not shown"
 
     @property
     def baseline_display(self) -> str:

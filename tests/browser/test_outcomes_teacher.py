@@ -1,7 +1,8 @@
-"""Results for teachers and school leads in Chromium: a teacher closes the post survey,
-the rollups refresh (the outbox relay a worker runs), and the class's change reads in plain
+"""Results for teachers and school leads in Chromium: a teacher closes the post survey, the
+rollups refresh (the outbox relay a worker runs), and the class's change reads in plain
 words with its numbers; a class of 9 matched pupils reads "fewer than 10"; a school lead
-sees the school and each class. axe-core checks every page on the way."""
+sees the school and each class; a visitor reads the public programme results block.
+axe-core checks every page on the way."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def test_teacher_sees_their_class_change_once_both_surveys_have_closed(page, liv
     expect(page.get_by_text("Pupils' feeling safe went up by")).to_be_visible()
     expect(page.get_by_text("on a 1 to 5 scale: the change the programme hopes for.")).to_be_visible()
     expect(page.get_by_text("Monitoring, not proof.")).to_be_visible()
-    table = page.get_by_role("table", name="The numbers: 8R, Before and after the programme")
+    table = page.get_by_role("table", name="The numbers for 8R, before and after the programme")
     safety = table.get_by_role("row", name="Feeling safe")
     cells = safety.get_by_role("cell").all_inner_texts()
     assert cells[3:] == ["10", "83%"]  # 10 of the 12 who answered the baseline
@@ -104,11 +105,36 @@ def test_school_lead_sees_the_school_and_each_class(page, live_server):
     page.get_by_role("link", name="Results for Oakfield Academy and each class").click()
     expect(page.get_by_role("heading", name="Results for Oakfield Academy", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name="The whole school")).to_be_visible()
-    whole = page.get_by_role("table", name=f"The numbers: Oakfield Academy, {programme.title}")
+    whole = page.get_by_role("table", name=f"The numbers for Oakfield Academy, {programme.title}")
     assert whole.get_by_role("row", name="Feeling safe").get_by_role("cell").all_inner_texts()[3] == "27"
     for name, n in (("7A", "12"), ("7B", "15")):
         expect(page.get_by_role("heading", name=name)).to_be_visible()
-        table = page.get_by_role("table", name=f"The numbers: {name}, Before and after the programme")
+        table = page.get_by_role("table", name=f"The numbers for {name}, before and after the programme")
         assert table.get_by_role("row", name="Feeling safe").get_by_role("cell").all_inner_texts()[3] == n
+    expect(page.get_by_text("Monitoring, not proof.")).to_be_visible()
+    assert accessibility_problems(page) == []
+
+
+def test_the_public_programme_results_block_reads_well_and_passes_axe(page, live_server):
+    """The same words on a public page: the evidence block an editor put on the programme
+    page (tests/outcomes/test_evidence_block.py covers the editing), for a visitor."""
+    from tests.lessons.factories import ProgrammeIndexPageFactory, ProgrammePageFactory, site_home
+
+    programme = ProgrammePageFactory(parent=ProgrammeIndexPageFactory(parent=site_home()), title="Choices and Voices")
+    version = outcome_version()
+    for n in (12, 15, 11):
+        _group, baseline, post = closed_class(programme=programme, version=version)
+        populate(baseline, post, n, shift=1)
+    services.class_pairs_refresh(keys=services.all_pair_keys())
+    programme.evidence_blocks = [
+        ("programme_results", {"programme": programme, "heading": "", "academic_year": None, "compare": "post"})
+    ]
+    programme.save_revision().publish()
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    page.goto(f"{live_server.url}{programme.url}")
+    expect(page.get_by_role("heading", name="Results so far: Choices and Voices")).to_be_visible()
+    expect(page.get_by_text("Pupils' feeling safe went up by")).to_be_visible()
+    expect(page.get_by_text("38 pupils in 3 schools answered both surveys", exact=False).first).to_be_visible()
     expect(page.get_by_text("Monitoring, not proof.")).to_be_visible()
     assert accessibility_problems(page) == []

@@ -125,6 +125,17 @@ def test_my_results_lists_each_of_the_teachers_classes_and_only_theirs(world):
     assert "8C" not in text and "8D" not in text and "8B" not in text and "Birch School" not in text
 
 
+def test_a_co_teacher_sees_the_class_and_a_lead_finds_the_school_from_their_results(world):
+    group = world["8A"]
+    co_teacher = MembershipFactory(school=world["a"]).user
+    group.co_teachers.add(co_teacher)
+    client = _client(co_teacher)
+    assert client.get(_class_url(group)).status_code == 200
+    assert "8A" in _text(client.get(reverse("outcomes_staff:my_results")))
+    lead_page = _client(world["lead"]).get(reverse("outcomes_staff:my_results")).content.decode()
+    assert f'href="{_school_url(world["a"])}"' in lead_page
+
+
 def test_the_class_page_links_to_its_results(world):
     group = world["8A"]
     page = _client(group.teacher).get(reverse("lessons:group_detail", args=[group.pk])).content.decode()

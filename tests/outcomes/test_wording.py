@@ -107,3 +107,11 @@ def test_subject_lowers_the_first_letter_but_keeps_abbreviations():
 
 def test_the_monitoring_caveat_says_it_is_not_proof_of_impact():
     assert "monitoring, not proof of impact" in MONITORING and "comparison group" in MONITORING
+
+
+def test_one_small_sample_note_per_group_of_fewer_than_30():
+    from outcomes.templatetags.outcome_wording import any_small_sample
+
+    said = statements(_class_rows(12))
+    assert all(s.small_sample for s in said) and any_small_sample(said)
+    assert not any_small_sample([s for s in said if not s.shown])
