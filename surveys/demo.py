@@ -381,8 +381,12 @@ def seed(stdout=None) -> dict:
     ensure_survey_permissions()
     version = seed_instrument()
     primary = seed_primary_instrument()
-    for seeded in (version, primary):
-        _say(stdout, f"Surveys: instrument '{seeded}' ({seeded.get_status_display().lower()}).")
+    _say(
+        stdout,
+        "Surveys: "
+        + ", ".join(f"'{seeded}' ({seeded.get_status_display().lower()})" for seeded in (version, primary))
+        + ".",
+    )
     own, others = _demo_groups()
     if not own:
         _say(stdout, f"Surveys: no classes for {DEMO_TEACHER} yet, so no demo survey windows.")
@@ -397,14 +401,18 @@ def seed(stdout=None) -> dict:
     primary_group = _primary_group()
     if primary_group is not None:
         plans.append((primary_group, primary, False, SurveyWindow.Layout.ITEM_PER_PAGE))
+    created: dict[str, int] = {}
     for group, group_version, post_closed, layout in plans:
         if not instrument_suits_year_group(group_version.instrument, group.year_group):
             continue
         group_windows = _windows_for(group, group_version, post_closed=post_closed, layout=layout)
         windows.extend(group_windows.values())
-        created = _seed_responses(group, group_windows, group_version)
-        if created:
-            _say(stdout, f"Surveys: {created} synthetic responses for {group.name}.")
+        made = _seed_responses(group, group_windows, group_version)
+        if made:
+            created[group.name] = made
+    if created:
+        classes = ", ".join(f"{name} {count}" for name, count in created.items())
+        _say(stdout, f"Surveys: synthetic responses for {len(created)} classes ({classes}).")
     if windows and not TalkRequest.objects.filter(window=windows[0]).exists():
         TalkRequest.objects.create(school=windows[0].group.school, window=windows[0], card_code=new_card_code())
     return {"version": version, "primary_version": primary, "windows": windows}
