@@ -381,8 +381,12 @@ def seed(stdout=None) -> dict:
     ensure_survey_permissions()
     version = seed_instrument()
     primary = seed_primary_instrument()
-    for seeded in (version, primary):
-        _say(stdout, f"Surveys: instrument '{seeded}' ({seeded.get_status_display().lower()}).")
+    _say(
+        stdout,
+        "Surveys: "
+        + ", ".join(f"'{seeded}' ({seeded.get_status_display().lower()})" for seeded in (version, primary))
+        + ".",
+    )
     own, others = _demo_groups()
     if not own:
         _say(stdout, f"Surveys: no classes for {DEMO_TEACHER} yet, so no demo survey windows.")

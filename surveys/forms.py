@@ -44,6 +44,9 @@ class DescribedForm(forms.Form):
                 widget.attrs["aria-invalid"] = "true"
 
 
+PRIMARY_LAST_YEAR = 6
+
+
 class WindowForm(DescribedForm):
     wave = forms.ChoiceField(choices=SurveyWindow.Wave.choices, label="Which survey is this?")
     instrument_version = forms.ModelChoiceField(
@@ -95,6 +98,9 @@ class WindowForm(DescribedForm):
             "Each questionnaire is written for an age range, and only published ones that suit "
             "the class's year group are listed."
         )
+        if group.year_group <= PRIMARY_LAST_YEAR:
+            # Younger readers get one question a page (it fits a phone screen) unless changed.
+            self.fields["layout"].initial = SurveyWindow.Layout.ITEM_PER_PAGE
         used = set(group.survey_windows.values_list("wave", flat=True))
         free = [choice for choice in SurveyWindow.Wave.choices if choice[0] not in used]
         wave_choices = free or SurveyWindow.Wave.choices

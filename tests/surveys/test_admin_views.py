@@ -267,3 +267,15 @@ def test_a_version_cannot_be_moved_to_another_instrument(client):
     assert response.status_code == 200 and b"belongs to its instrument" in response.content
     version.refresh_from_db()
     assert version.instrument_id != other.instrument_id
+
+
+def test_preview_one_question_a_page_moves_on_to_the_next_question(client):
+    """The one-question pages carry ``data-one-question`` (the phone layout's sticky
+    buttons); the preview still points their Next button at the next page."""
+    from surveys.preview import page_url
+
+    version = make_version()
+    first = page_url(version, 1, "item")
+    body = _as(client, "Content editors").get(first).content.decode()
+    assert "data-one-question" in body
+    assert f'<form method="get" action="{page_url(version, 2, "item")}" class="survey"' in body

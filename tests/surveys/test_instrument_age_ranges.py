@@ -6,6 +6,7 @@ service and in the scheduling form."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -112,3 +113,14 @@ def test_publishing_the_secondary_survey_is_refused_while_a_primary_programme_wo
     problems = publish_problems(secondary, programmes=[primary_programme])
     assert any("Year 5, Year 6" in problem and "12–16" in problem for problem in problems)
     assert publish_problems(primary, programmes=[primary_programme]) == []
+
+
+@pytest.mark.parametrize(("year_group", "layout"), [(5, "item"), (6, "item"), (7, "scale"), (9, "scale")])
+def test_the_scheduling_form_suggests_one_question_a_page_for_primary_classes(client, shipped, year_group, layout):
+    group = TeachingGroupFactory(
+        year_group=year_group, programme=programme_page(year_from=year_group, year_to=year_group)
+    )
+    client.force_login(group.teacher)
+    body = client.get(reverse("surveys:window_create", args=[group.pk])).content.decode()
+    checked = re.search(r'<input type="radio" name="layout" value="(\w+)"[^>]*checked', body)
+    assert checked is not None and checked.group(1) == layout
