@@ -102,6 +102,15 @@ def _programme(index: ProgrammeIndexPage, data: dict, themes: dict[str, Theme], 
     return programme
 
 
+def _home_evidence(home: HomePage, programme: ProgrammePage, user) -> None:
+    """The home page shows the secondary programme's regional headline (the evidence block),
+    once: an editor's later change to the home page is left alone."""
+    if len(home.evidence_blocks):
+        return
+    home.evidence_blocks = [("programme_results", {"programme": programme, "heading": "What pupils told us"})]
+    home.save_revision(user=user).publish(user=user)
+
+
 def _lesson(programme: ProgrammePage, data: dict, *, user, publish: bool) -> tuple[LessonPage, bool]:
     lesson = LessonPage.objects.child_of(programme).filter(slug=data["slug"]).first()
     if lesson is not None:
@@ -188,6 +197,7 @@ def seed(stdout=None) -> dict:
         workflow.start(draft, editor)
 
     groups = _groups(programmes)
+    _home_evidence(home, programmes[secondary.PROGRAMME["slug"]], moderator)
     if stdout is not None:
         stdout.write(
             f"  lessons: {len(programmes)} programmes, {published} published lessons, 1 awaiting moderation, "
