@@ -42,9 +42,10 @@ def test_holm_leaves_the_garbage_collector_as_it_found_it():
     assert gc.get_freeze_count() == 0
     gc.freeze()
     try:
-        frozen = gc.get_freeze_count()
         assert holm([0.01, 0.04]) == [0.02, 0.04]
-        assert gc.get_freeze_count() == frozen
+        # Still frozen: an unfreeze would have emptied the permanent generation. (The count
+        # itself may drop by the odd frozen object freed meanwhile, so it is not compared.)
+        assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
 
