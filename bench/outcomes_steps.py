@@ -116,8 +116,8 @@ def setup(pupils: str, classes: str) -> dict:
         cursor.execute("SELECT setseed(0.42)")
         cursor.execute(
             f"""INSERT INTO {t("school")} (name, urn, phase, local_authority_id, staff_email_domains, dsl_name,
-                    dsl_contact, created_at)
-                SELECT 'Bench school ' || i, (300000 + i)::text, 'secondary', la.id, '', '', '', now()
+                    dsl_contact, safeguarding_email, created_at)
+                SELECT 'Bench school ' || i, (300000 + i)::text, 'secondary', la.id, '', '', '', '', now()
                 FROM generate_series(0, {SCHOOLS - 1}) i
                 JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS rn FROM accounts_localauthority) la
                   ON la.rn = mod(i, 7)"""
