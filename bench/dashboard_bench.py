@@ -358,7 +358,7 @@ def render(result: dict) -> str:
         "by lessons delivered (from class rollups: the dose of each class), the fidelity panel and every chart "
         "(matplotlib, about 70 ms each); it then caches the whole dashboard under the filters and the programmes' "
         "data versions, so the next view (and every officer's view until a figure changes) is a cache read and "
-        "the template.",
+        "the template. Where the cold time goes: [outcomes_results.md](outcomes_results.md), after this section.",
         "",
         END,
     ]
