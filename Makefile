@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test worker lint typecheck check-migrations format audit bench bench-outcomes demo-code syscheck install install-dev clean
+.PHONY: help run test worker lint typecheck check-migrations format audit bench bench-outcomes bench-dashboard demo-code syscheck install install-dev clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -79,6 +79,9 @@ bench: install-dev ## Run the bounded load and page-weight benchmarks (PostgreSQ
 
 bench-outcomes: install-dev ## Outcomes engine on a synthetic region of 6 million answers (PostgreSQL)
 	$(BIN)/python bench/outcomes_bench.py $(BENCH_ARGS)
+
+bench-dashboard: install-dev ## Outcomes dashboard time to first byte, warm and cold, over the same synthetic region
+	$(BIN)/python bench/dashboard_bench.py $(BENCH_ARGS)
 
 demo-code: install ## Print the current two-factor code for the demo VRU accounts
 	@$(BIN)/python manage.py demo_mfa_code

@@ -308,11 +308,19 @@ def write_results(text: str) -> None:
     if BEGIN in current and END in current:
         before, rest = current.split(BEGIN, 1)
         after = rest.split(END, 1)[1].lstrip("\n")
-        current = before + text + after
+        current = before + text + ("\n\n" + after if after else "")
     else:
         current = current.rstrip("\n") + "\n\n" + text
     RESULTS.write_text(current)
-    (BENCH / "outcomes_results.md").write_text(text)
+    # outcomes_results.md also holds the dashboard's section (bench/dashboard_bench.py):
+    # replace only this benchmark's part.
+    own = BENCH / "outcomes_results.md"
+    kept = own.read_text() if own.exists() else ""
+    if BEGIN in kept and END in kept:
+        before, rest = kept.split(BEGIN, 1)
+        own.write_text(before + text + rest.split(END, 1)[1])
+    else:
+        own.write_text(text + ("\n\n" + kept.lstrip("\n") if kept else ""))
 
 
 def main() -> None:

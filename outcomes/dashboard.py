@@ -15,7 +15,8 @@ belong to the school's own staff. Its CSV is the same table
 (``selectors.data_versions``, moved by every refresh that changes a figure) and the
 disclosure rules version, for ``CACHE_SECONDS`` at most (names of schools and authorities
 can change without a new data version). A warm dashboard is two small queries and a cache
-read.
+read. The admin view also caches the rendered figures (HTML) under the same key, so a warm
+page is one cache read and the admin's chrome.
 """
 
 from __future__ import annotations
