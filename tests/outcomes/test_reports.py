@@ -438,3 +438,31 @@ def test_without_javascript_the_progress_page_refreshes_itself_and_the_script_ge
     fragment = client.get(f"/outcome-reports/{report.pk}/?fragment=1")
     assert fragment["X-Report-Finished"] == "1" and "Download the report" in fragment.content.decode()
     assert "http-equiv" not in client.get(f"/outcome-reports/{report.pk}/").content.decode()
+
+
+def test_each_scale_has_the_dashboards_chart_beside_its_table(world):
+    from outcomes import presentation
+    from outcomes.reports import content
+
+    report = OutcomeReport(
+        kind="school",
+        scope_key="x",
+        filter_key="x",
+        data_version=0,
+        programme=world["programme"],
+        academic_year=world["year"],
+        school=world["schools"][0],
+        filters=content.report_filters(
+            kind="school",
+            programme=world["programme"].slug,
+            academic_year=world["year"],
+            school_urn=world["schools"][0].urn,
+        ),
+    )
+    html = render.report_html(report)
+    table = content._table(report.filters)
+    svgs = [s.svg for s in presentation.sections(table, chart_prefix="report-main") if s.svg]
+    assert len(svgs) == 2 and html.count("<svg") == 2  # safety and violence, each once
+    for svg in svgs:
+        assert svg in html
+    assert "<script" not in html and 'style="' not in html.split("<body", 1)[1]
