@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(settings, tmp_path):
+def world(settings, tmp_path, reference_data):
     settings.MEDIA_ROOT = tmp_path / "media"
     return report_world()
 
