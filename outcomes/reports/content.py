@@ -256,12 +256,15 @@ def instruments(*, programme: ProgrammePage, academic_year: int, school_id: int 
 
 
 def _match_summary(table: PublishedTable, top: str) -> dict:
-    tops = [r for r in table.rows if r.scope == top and r.subgroup == "all" and r.figures is not None]
+    tops = [
+        (r.figures, r.scale_name)
+        for r in table.rows
+        if r.scope == top and r.subgroup == "all" and r.figures is not None
+    ]
     if not tops:
         return {"rate": None, "exact": None, "fuzzy": None}
-    first = max(tops, key=lambda r: r.figures.n_matched)
-    f = first.figures
-    return {"rate": percent(f.match_rate), "exact": f.n_exact, "fuzzy": f.n_fuzzy, "scale": first.scale_name}
+    f, scale_name = max(tops, key=lambda pair: pair[0].n_matched)
+    return {"rate": percent(f.match_rate), "exact": f.n_exact, "fuzzy": f.n_fuzzy, "scale": scale_name}
 
 
 def build(report) -> dict:
