@@ -338,6 +338,9 @@ def test_officers_ask_for_the_regional_report_in_the_admin_and_others_cannot(
     login_with_second_factor(client, officer)
     page = client.get("/admin/outcome-reports/")
     assert page.status_code == 200 and "Make the report" in page.content.decode()
+    # The dashboard's link chooses the programme for the officer.
+    linked = client.get(f"/admin/outcome-reports/?programme={world['programme'].pk}&academic_year={world['year']}")
+    assert f'<option value="{world["programme"].pk}" selected>' in linked.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         answer_ = client.post(
             "/admin/outcome-reports/", {"programme": world["programme"].pk, "academic_year": world["year"]}
