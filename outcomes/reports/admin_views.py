@@ -27,7 +27,9 @@ def _guard(request) -> None:
 
 def index(request):
     _guard(request)
-    form = ReportRequestForm(request.POST or None)
+    # The dashboard links here with its programme and year (?programme=<id>&academic_year=2026).
+    initial = {key: request.GET[key] for key in ("programme", "academic_year") if request.GET.get(key, "").isdigit()}
+    form = ReportRequestForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         report, _queued = services.report_request(
             kind=OutcomeReport.Kind.REGIONAL,

@@ -30,4 +30,4 @@ class ReportRequestForm(forms.Form):
         current = academic_year_for(timezone.localdate())
         years = sorted({current, *pairs.values_list("academic_year", flat=True).distinct()}, reverse=True)
         self.fields["academic_year"].choices = [(year, academic_year_label(year)) for year in years]
-        self.fields["academic_year"].initial = current
+        self.initial.setdefault("academic_year", current)

@@ -29,6 +29,7 @@ import logging
 import os
 import uuid
 import zlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -37,6 +38,9 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+
+from accounts.models import School, User
+from lessons.models import ProgrammePage
 
 from ..selectors import data_versions
 from . import render
@@ -52,16 +56,18 @@ def filter_key(filters: dict) -> str:
     return hashlib.sha256(json.dumps(filters, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def report_request(*, kind: str, programme, academic_year: int, school=None, user) -> tuple[OutcomeReport, bool]:
+def report_request(
+    *, kind: str, programme: ProgrammePage, academic_year: int, school: School | None = None, user: User
+) -> tuple[OutcomeReport, bool]:
     """Find or create the report for the programme's current figures and remember who asked.
     Returns (report, queued): ``queued`` is True when a render was (re)queued."""
-    if kind == OutcomeReport.Kind.SCHOOL and school is None:
-        raise ValueError("A school report needs a school.")
+    if (kind == OutcomeReport.Kind.SCHOOL) != (school is not None):
+        raise ValueError("A school report needs a school, and only a school report has one.")
     filters = report_filters(
         kind=kind, programme=programme.slug, academic_year=academic_year, school_urn=school.urn if school else None
     )
     version = data_versions([programme.pk])[programme.pk]
-    scope_key = f"school:{school.urn}" if kind == OutcomeReport.Kind.SCHOOL else "region"
+    scope_key = f"school:{school.urn}" if school is not None else "region"
     queued = False
     with transaction.atomic():
         report, created = OutcomeReport.objects.select_for_update().get_or_create(
@@ -134,7 +140,7 @@ class Busy(Exception):
 
 
 @contextmanager
-def render_lock(report_id: int):
+def render_lock(report_id: int) -> Iterator[None]:
     """A PostgreSQL session advisory lock on the report, held for the whole render and
     released at once if the holder's connection dies. (SQLite, the embedded demo, runs tasks
     eagerly in one process: the row claim alone is enough there.)"""
@@ -206,6 +212,8 @@ def _write_atomically(path: str, data: bytes, token: uuid.UUID) -> str:
 def report_render(*, report: OutcomeReport) -> OutcomeReport:
     """Render the claimed report, write its file, and mark it ready in one transaction."""
     token = report.claim_token
+    if token is None:
+        raise ValueError("Claim the report (report_claim) before rendering it.")
 
     def stage(text: str, percent: int) -> None:
         OutcomeReport.objects.filter(pk=report.pk, claim_token=token).update(

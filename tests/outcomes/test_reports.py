@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(settings, tmp_path):
+def world(settings, tmp_path, reference_data):
     settings.MEDIA_ROOT = tmp_path / "media"
     return report_world()
 
@@ -338,6 +338,9 @@ def test_officers_ask_for_the_regional_report_in_the_admin_and_others_cannot(
     login_with_second_factor(client, officer)
     page = client.get("/admin/outcome-reports/")
     assert page.status_code == 200 and "Make the report" in page.content.decode()
+    # The dashboard's link chooses the programme for the officer.
+    linked = client.get(f"/admin/outcome-reports/?programme={world['programme'].pk}&academic_year={world['year']}")
+    assert f'<option value="{world["programme"].pk}" selected>' in linked.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         answer_ = client.post(
             "/admin/outcome-reports/", {"programme": world["programme"].pk, "academic_year": world["year"]}
@@ -438,3 +441,31 @@ def test_without_javascript_the_progress_page_refreshes_itself_and_the_script_ge
     fragment = client.get(f"/outcome-reports/{report.pk}/?fragment=1")
     assert fragment["X-Report-Finished"] == "1" and "Download the report" in fragment.content.decode()
     assert "http-equiv" not in client.get(f"/outcome-reports/{report.pk}/").content.decode()
+
+
+def test_each_scale_has_the_dashboards_chart_beside_its_table(world):
+    from outcomes import presentation
+    from outcomes.reports import content
+
+    report = OutcomeReport(
+        kind="school",
+        scope_key="x",
+        filter_key="x",
+        data_version=0,
+        programme=world["programme"],
+        academic_year=world["year"],
+        school=world["schools"][0],
+        filters=content.report_filters(
+            kind="school",
+            programme=world["programme"].slug,
+            academic_year=world["year"],
+            school_urn=world["schools"][0].urn,
+        ),
+    )
+    html = render.report_html(report)
+    table = content._table(report.filters)
+    svgs = [s.svg for s in presentation.sections(table, chart_prefix="report-main") if s.svg]
+    assert len(svgs) == 2 and html.count("<svg") == 2  # safety and violence, each once
+    for svg in svgs:
+        assert svg in html
+    assert "<script" not in html and 'style="' not in html.split("<body", 1)[1]

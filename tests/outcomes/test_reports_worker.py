@@ -125,11 +125,11 @@ def test_a_worker_killed_mid_render_leaves_exactly_one_report_one_file_and_one_e
     }
 
     def start_worker(log: str) -> subprocess.Popen:
-        return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        return subprocess.Popen(
             [sys.executable, "-m", "tests.outcomes.test_reports_worker"],
             cwd=ROOT,
             env=env,
-            stdout=open(tmp_path / log, "w"),  # noqa: SIM115 - closed with the process
+            stdout=open(tmp_path / log, "w"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
