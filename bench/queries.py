@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -203,7 +203,7 @@ def experiments(client: Client, url: str, rounds: int = 4, per_round: int = 20) 
         from surveys.selectors import survey_pages
 
         version = InstrumentVersion.objects.get(pk=version_id)
-        return survey_pages(version, layout=layout, include_demographics=include_demographics)
+        return survey_pages(version=version, layout=layout, include_demographics=include_demographics)
 
     @contextlib.contextmanager
     def pages_cached():

@@ -447,6 +447,25 @@ def render(result: dict, before: dict | None = None) -> str:
                 "</details>",
                 "",
             ]
+    gain = result.get("sql_gain")
+    if gain:
+        out += [
+            "## The hand-written statements against the ORM (surveys/pupil/sql.py, in process)",
+            "",
+            "Each statement the pupil path writes by hand beside the ORM queryset that does the same work,"
+            " against the bench database after the load runs (`bench/sql_gain.py`: 7 interleaved rounds of 200"
+            " calls, median; writes rolled back). CPU is this process's (the Python side, where the ORM's"
+            " query compile and instance building cost); wall time includes PostgreSQL's.",
+            "",
+            "| statement | ORM CPU ms | sql.py CPU ms | saved CPU ms per call | ORM wall ms | sql.py wall ms |",
+            "|---|---:|---:|---:|---:|---:|",
+            *[
+                f"| {r['statement']} | {r['orm_cpu_ms']:.3f} | {r['sql_cpu_ms']:.3f} | {r['saved_cpu_ms']:.3f}"
+                f" | {r['orm_wall_ms']:.3f} | {r['sql_wall_ms']:.3f} |"
+                for r in gain
+            ],
+            "",
+        ]
     if pw:
         out += ["## Page weight (headless Chromium, cold cache, one pupil)", ""]
         if pw.get("pages"):

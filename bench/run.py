@@ -611,6 +611,21 @@ def main() -> int:
                 result["diagnostics"] = json.loads(diag.read_text())
             except (subprocess.SubprocessError, OSError, ValueError) as exc:
                 result["notes"].append(f"Diagnostics failed: {type(exc).__name__}: {str(exc)[:300]}")
+            if (SRC / "surveys" / "pupil" / "sql.py").exists():
+                log("the hand-written statements against their ORM equivalents, in process")
+                try:
+                    gain = OUT / "sql_gain.json"
+                    subprocess.run(
+                        [PYTHON, str(SRC / "bench" / "sql_gain.py"), str(gain)],
+                        cwd=SRC,
+                        env=django_env(),
+                        check=True,
+                        timeout=300,
+                        capture_output=True,
+                    )
+                    result["sql_gain"] = json.loads(gain.read_text())
+                except (subprocess.SubprocessError, OSError, ValueError) as exc:
+                    result["notes"].append(f"SQL gain measurement failed: {type(exc).__name__}: {str(exc)[:300]}")
         if not args.no_pageweight and flow is not None and time_left() < 60:
             result["notes"].append(f"Page weight skipped: only {time_left():.0f} s of the time budget left")
         elif not args.no_pageweight and flow is not None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 from freezegun import freeze_time
@@ -188,21 +187,13 @@ def test_a_delayed_message_waits(consumers):
     assert seen == [{}]
 
 
-def test_response_completed_drops_the_window_s_cached_figures():
-    cache.set("surveys:window:41:completed", 12)
-    cache.set("surveys:window:41:summary", {"n": 12})
-    cache.set("surveys:window:42:completed", 3)
-    OutboxMessage.objects.create(kind="response_completed", payload={"window_id": 41, "response_id": 2})
-    assert relay_outbox() == {"sent": 1, "retried": 0, "dead_lettered": 0}
-    assert cache.get("surveys:window:41:completed") is None and cache.get("surveys:window:41:summary") is None
-    assert cache.get("surveys:window:42:completed") == 3
-    assert not OutboxMessage.objects.exists()
-
-
-def test_management_command_relays(capsys):
-    OutboxMessage.objects.create(kind="response_completed", payload={"window_id": 3})
+def test_management_command_relays(capsys, consumers):
+    done = []
+    svc.register_consumer("test_command", done.append)
+    OutboxMessage.objects.create(kind="test_command", payload={"window_id": 3})
     call_command("relay_outbox")
     assert "sent 1" in capsys.readouterr().out
+    assert done == [{"window_id": 3}] and not OutboxMessage.objects.exists()
 
 
 def test_beat_runs_the_relay_every_minute(settings):
@@ -228,11 +219,11 @@ def _after_the_delay():
 
 
 def test_a_pupil_asking_to_talk_emails_the_schools_leads_without_the_code(mailoutbox):
-    from surveys.services import submission
+    from surveys.services import talk
 
     window, school, lead = _school_with_leads()
-    submission.talk_request_create(window_id=window.pk, school_id=school.pk, card_code="AB3K9QC")
-    submission.talk_request_create(window_id=window.pk, school_id=school.pk, card_code="AB3K9QC")  # pressed twice
+    talk.talk_request_create(window_id=window.pk, school_id=school.pk, card_code="AB3K9QC")
+    talk.talk_request_create(window_id=window.pk, school_id=school.pk, card_code="AB3K9QC")  # pressed twice
     assert OutboxMessage.objects.filter(kind="talk_requested").count() == 1
     assert OutboxMessage.objects.get().payload == {"school_id": school.pk}  # no request id, no response id
     assert mailoutbox == []  # nothing is sent from the pupil's request itself
@@ -254,11 +245,11 @@ def test_a_pupil_asking_to_talk_emails_the_schools_leads_without_the_code(mailou
 
 
 def test_a_burst_of_requests_from_a_school_makes_one_email_per_lead(mailoutbox):
-    from surveys.services import submission
+    from surveys.services import talk
 
     window, school, lead = _school_with_leads()
     for code in ("AB3K9QC", "", "", "ZZ9Q2AB"):
-        submission.talk_request_create(window_id=window.pk, school_id=school.pk, card_code=code)
+        talk.talk_request_create(window_id=window.pk, school_id=school.pk, card_code=code)
     with _after_the_delay():
         relay_outbox()
     assert [message.to for message in mailoutbox] == [[lead.email]]
@@ -266,7 +257,7 @@ def test_a_burst_of_requests_from_a_school_makes_one_email_per_lead(mailoutbox):
     assert "4 pupils" in mailoutbox[0].body
     assert not TalkRequest.objects.filter(leads_notified=False).exists()
     # A later request is a new batch of one.
-    submission.talk_request_create(window_id=window.pk, school_id=school.pk, card_code="")
+    talk.talk_request_create(window_id=window.pk, school_id=school.pk, card_code="")
     with freeze_time(timezone.now() + dt.timedelta(minutes=5)):
         relay_outbox()
     assert len(mailoutbox) == 2 and mailoutbox[1].subject == "[Upstream] A pupil in 8R asked to talk to someone"
@@ -275,10 +266,10 @@ def test_a_burst_of_requests_from_a_school_makes_one_email_per_lead(mailoutbox):
 def test_an_email_failure_leaves_the_requests_untold_and_is_tried_again(mailoutbox, monkeypatch):
     from django.core.mail import EmailMultiAlternatives
 
-    from surveys.services import submission
+    from surveys.services import talk
 
     window, school, lead = _school_with_leads()
-    submission.talk_request_create(window_id=window.pk, school_id=school.pk, card_code="")
+    talk.talk_request_create(window_id=window.pk, school_id=school.pk, card_code="")
     original = EmailMultiAlternatives.send
 
     def smtp_down(self, *args, **kwargs):
@@ -298,13 +289,13 @@ def test_an_email_failure_leaves_the_requests_untold_and_is_tried_again(mailoutb
 
 def test_a_withdrawn_talk_request_sends_nothing(mailoutbox):
     from accounts.models import Membership
-    from surveys.services import submission
+    from surveys.services import talk
     from tests.factories import MembershipFactory
     from tests.surveys.factories import SurveyWindowFactory
 
     window = SurveyWindowFactory()
     MembershipFactory(school=window.group.school, role=Membership.Role.SCHOOL_LEAD)
-    submission.talk_request_create(window_id=window.pk, school_id=window.group.school_id, card_code="")
+    talk.talk_request_create(window_id=window.pk, school_id=window.group.school_id, card_code="")
     TalkRequest.objects.all().delete()
     with _after_the_delay():
         relay_outbox()

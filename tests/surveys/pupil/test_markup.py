@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
-from surveys.pupil.selectors import questions_markup
-from surveys.selectors import SurveyPage
+from surveys.pupil.markup import questions_markup
+from surveys.survey_pages import SurveyPage
 
 
 def _question(code, text, options, *, scale="agree5", demographic=False):

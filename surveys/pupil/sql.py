@@ -1,0 +1,338 @@
+"""Every SQL statement the project writes by hand, for the pupil path and the database
+sessions every pupil request loads. Nothing else in the apps writes SQL, except the
+outcomes engine's advisory lock and its REPEATABLE READ snapshot (outcomes/services.py,
+outcomes/selectors.py).
+
+Why it exists. A pupil's survey is 17 requests, and the statements here run in most of
+them: the session read, the save's locks, its idempotency record and its answers upsert,
+the read of a pupil's response with the answers already saved, the failed-code counters.
+Written through the ORM, each costs several times the CPU: the query compile and the
+instance building outweigh what PostgreSQL spends running the statement. Measured in
+process against the ORM queryset that does the same work (``bench/sql_gain.py``, run by
+``make bench``; the table is in bench/RESULTS.md), on the benchmark's shared 2-core
+machine: the response with its saved answers 0.9 ms of CPU per call against 3.3 ms,
+the session read 0.15 against 1.2, the idempotency record with its newer-save check 0.4
+against 2.2, the answers upsert 0.5 against 1.4, the locked response 0.6 against 1.6 and
+the locked window 1.0 against 2.1. A survey makes about 16 session reads, 6 response
+reads and 5 saves, so this saves some 45 ms of CPU per completed survey on that machine.
+
+How it is written.
+
+- Table and column names come from the models (``_meta.db_table``, ``field.column``),
+  quoted one way (the connection's ``ops.quote_name``). Every field named here is listed in
+  ``NAMED_FIELDS``; naming one that is not listed is an error, and
+  tests/surveys/pupil/test_sql.py fails when a listed field is renamed or removed.
+- The connection is the one the database router names for the model: ``db_for_read``
+  for reads, ``db_for_write`` for writes and for reads that lock rows.
+- Rows that are model instances come back through ``Manager.raw()``, so Django applies its
+  own converters (SQLite returns dates as text and UUIDs as hex); statements that return
+  no model row use a cursor.
+- Parameters travel with the statement. These are not prepared statements: Django's
+  psycopg backend binds parameters on the client, and PostgreSQL parses each statement.
+- One text for PostgreSQL and SQLite (3.35 or later, for ``RETURNING``). The only
+  differences are locks: row locks come from the backend's features (``FOR SHARE OF`` and
+  ``FOR UPDATE`` on PostgreSQL, nothing on SQLite, which runs one writer at a time), and
+  the advisory locks exist only on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+
+from django.contrib.sessions.models import Session
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import connections, router
+from django.db.models import Model
+
+from surveys.models import AccessCounter, Answer, InstrumentVersion, Item, PageSave, Response, SurveyWindow
+
+#: The fields the statements below name, per model. tests/surveys/pupil/test_sql.py checks
+#: that each still exists with a column (``named_field_problems``).
+NAMED_FIELDS: dict[type[Model], tuple[str, ...]] = {
+    SurveyWindow: ("instrument_version",),
+    InstrumentVersion: ("created_at",),
+    Response: ("submission_key",),
+    Answer: ("response", "item", "value", "missing"),
+    Item: ("code",),
+    PageSave: ("response", "page_no", "client_seq", "body_hash", "saved_on"),
+    AccessCounter: ("counter_key", "count", "expires_at"),
+    Session: ("session_key", "session_data", "expire_date"),
+}
+
+#: First keys of PostgreSQL's two-key advisory locks (the second is the window's id). The
+#: outcomes engine uses 4020 for its area rollups (outcomes/services.py).
+QUOTA_LOCK = 4019
+TALK_LOCK = 4021
+
+
+def named_field_problems(named: dict[type[Model], Sequence[str]] | None = None) -> list[str]:
+    """Fields named in ``NAMED_FIELDS`` that the models no longer have (or that have no
+    column): empty when every statement here can be built."""
+    problems = []
+    for model, names in (NAMED_FIELDS if named is None else named).items():
+        for name in names:
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                problems.append(f"{model._meta.label}.{name}: no such field")
+                continue
+            if getattr(field, "column", None) is None:
+                problems.append(f"{model._meta.label}.{name}: has no column")
+    return problems
+
+
+class _Names:
+    """Quoted table and column names for one connection."""
+
+    def __init__(self, connection):
+        self.quote = connection.ops.quote_name
+
+    def table(self, model: type[Model]) -> str:
+        return self.quote(model._meta.db_table)
+
+    def column(self, model: type[Model], name: str, alias: str = "") -> str:
+        if name not in NAMED_FIELDS.get(model, ()):
+            raise ImproperlyConfigured(f"surveys.pupil.sql names {model._meta.label}.{name}: list it in NAMED_FIELDS")
+        quoted = self.quote(model._meta.get_field(name).column)
+        return f"{alias}.{quoted}" if alias else quoted
+
+    def all_columns(self, model: type[Model], alias: str) -> str:
+        """Every concrete column of the model (for ``Manager.raw()``), none typed by hand."""
+        return ", ".join(f"{alias}.{self.quote(field.column)}" for field in model._meta.concrete_fields)
+
+    def pk(self, model: type[Model], alias: str = "") -> str:
+        quoted = self.quote(model._meta.pk.column)
+        return f"{alias}.{quoted}" if alias else quoted
+
+
+@functools.cache
+def _statements(alias: str) -> dict[str, str]:
+    """The statements for one database alias, built once from the models."""
+    connection = connections[alias]
+    n = _Names(connection)
+    features = connection.features
+    share_lock = " FOR SHARE OF w" if features.has_select_for_update_of else ""
+    update_lock = " FOR UPDATE" if features.has_select_for_update else ""
+    answer, page_save, counter, session = Answer, PageSave, AccessCounter, Session
+    counters = n.table(counter)
+    count, expires = n.column(counter, "count"), n.column(counter, "expires_at")
+    return {
+        "lock_window": (
+            f"SELECT {n.all_columns(SurveyWindow, 'w')}, {n.column(InstrumentVersion, 'created_at', 'v')}"
+            f" AS version_created_at FROM {n.table(SurveyWindow)} w"
+            f" JOIN {n.table(InstrumentVersion)} v ON {n.pk(InstrumentVersion, 'v')}"
+            f" = {n.column(SurveyWindow, 'instrument_version', 'w')}"
+            f" WHERE {n.pk(SurveyWindow, 'w')} = %s{share_lock}"
+        ),
+        "response_for_update": (
+            f"SELECT {n.all_columns(Response, 'r')} FROM {n.table(Response)} r"
+            f" WHERE {n.column(Response, 'submission_key', 'r')} = %s{update_lock}"
+        ),
+        "response_with_answers": (
+            f"SELECT {n.all_columns(Response, 'r')},"
+            f" (SELECT MAX({n.column(page_save, 'client_seq', 'ps')}) FROM {n.table(page_save)} ps"
+            f" WHERE {n.column(page_save, 'response', 'ps')} = {n.pk(Response, 'r')}) AS top_seq,"
+            f" {n.column(Item, 'code', 'i')} AS answer_code, {n.column(answer, 'value', 'a')} AS answer_value,"
+            f" {n.column(answer, 'missing', 'a')} AS answer_missing"
+            f" FROM {n.table(Response)} r"
+            f" LEFT JOIN {n.table(answer)} a ON {n.column(answer, 'response', 'a')} = {n.pk(Response, 'r')}"
+            f" LEFT JOIN {n.table(Item)} i ON {n.pk(Item, 'i')} = {n.column(answer, 'item', 'a')}"
+            f" WHERE {n.column(Response, 'submission_key', 'r')} = %s"
+        ),
+        "answers_upsert": (
+            f"INSERT INTO {n.table(answer)} ({n.column(answer, 'response')}, {n.column(answer, 'item')},"
+            f" {n.column(answer, 'value')}, {n.column(answer, 'missing')}) VALUES {{rows}}"
+            f" ON CONFLICT ({n.column(answer, 'response')}, {n.column(answer, 'item')}) DO UPDATE SET"
+            f" {n.column(answer, 'value')} = excluded.{n.column(answer, 'value')},"
+            f" {n.column(answer, 'missing')} = excluded.{n.column(answer, 'missing')}"
+        ),
+        # Inserted: one row, saying whether a newer save of the same page exists. Already
+        # there (the same response, page and sequence number): no row.
+        "page_save_insert": (
+            f"INSERT INTO {n.table(page_save)} ({n.column(page_save, 'response')}, {n.column(page_save, 'page_no')},"
+            f" {n.column(page_save, 'client_seq')}, {n.column(page_save, 'body_hash')},"
+            f" {n.column(page_save, 'saved_on')}) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+            f" RETURNING EXISTS (SELECT 1 FROM {n.table(page_save)} newer"
+            f" WHERE {n.column(page_save, 'response', 'newer')} = %s AND {n.column(page_save, 'page_no', 'newer')} = %s"
+            f" AND {n.column(page_save, 'client_seq', 'newer')} > %s)"
+        ),
+        "page_save_body_hash": (
+            f"SELECT {n.column(page_save, 'body_hash')} FROM {n.table(page_save)}"
+            f" WHERE {n.column(page_save, 'response')} = %s AND {n.column(page_save, 'page_no')} = %s"
+            f" AND {n.column(page_save, 'client_seq')} = %s"
+        ),
+        # Fixed periods from the first count: a counter whose period has ended starts at 1.
+        "counter_add": (
+            f"INSERT INTO {counters} ({n.column(counter, 'counter_key')}, {count}, {expires}) VALUES (%s, 1, %s)"
+            f" ON CONFLICT ({n.column(counter, 'counter_key')}) DO UPDATE SET"
+            f" {count} = CASE WHEN {counters}.{expires} <= %s THEN 1 ELSE {counters}.{count} + 1 END,"
+            f" {expires} = CASE WHEN {counters}.{expires} <= %s THEN excluded.{expires} ELSE {counters}.{expires} END"
+            f" RETURNING {count}"
+        ),
+        "counter_values": (
+            f"SELECT {n.column(counter, 'counter_key')}, {count} FROM {counters}"
+            f" WHERE {n.column(counter, 'counter_key')} IN ({{keys}}) AND {expires} > %s"
+        ),
+        "session_load": (
+            f"SELECT {n.column(session, 'session_data')} FROM {n.table(session)}"
+            f" WHERE {n.column(session, 'session_key')} = %s AND {n.column(session, 'expire_date')} > %s"
+        ),
+        "session_exists": (f"SELECT 1 FROM {n.table(session)} WHERE {n.column(session, 'session_key')} = %s"),
+        "session_insert": (
+            f"INSERT INTO {n.table(session)} ({n.column(session, 'session_key')}, {n.column(session, 'session_data')},"
+            f" {n.column(session, 'expire_date')}) VALUES (%s, %s, %s)"
+            f" ON CONFLICT ({n.column(session, 'session_key')}) DO NOTHING"
+        ),
+        "session_update": (
+            f"UPDATE {n.table(session)} SET {n.column(session, 'session_data')} = %s,"
+            f" {n.column(session, 'expire_date')} = %s WHERE {n.column(session, 'session_key')} = %s"
+        ),
+        "advisory_lock": "SELECT pg_advisory_xact_lock(%s, %s)" if connection.vendor == "postgresql" else "",
+    }
+
+
+def statements(alias: str = "default") -> dict[str, str]:
+    """The statements as sent to ``alias`` (for tests and the bench)."""
+    return dict(_statements(alias))
+
+
+def _prep(model: type[Model], name: str, value, alias: str):
+    return model._meta.get_field(name).get_db_prep_value(value, connections[alias])
+
+
+def _fetch(alias: str, sql: str, params: Sequence, *, many: bool = False):
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if many else cursor.fetchone()
+
+
+# --- The page save (surveys.services.submission) ------------------------------------------
+
+
+def window_for_save(window_id: int) -> SurveyWindow | None:
+    """The window under a row lock that conflicts with the close's ``FOR UPDATE`` but not
+    with other pupils' saves (``FOR SHARE OF``), with ``version_created_at``, its instrument
+    version's creation time as the database returns it (raw annotations are not converted)."""
+    alias = router.db_for_write(SurveyWindow)
+    found = list(SurveyWindow.objects.raw(_statements(alias)["lock_window"], [window_id], using=alias))
+    return found[0] if found else None
+
+
+def response_for_save(submission_key) -> Response | None:
+    """The response with this submission key, locked until the transaction ends."""
+    alias = router.db_for_write(Response)
+    key = _prep(Response, "submission_key", submission_key, alias)
+    found = list(Response.objects.raw(_statements(alias)["response_for_update"], [key], using=alias))
+    return found[0] if found else None
+
+
+def answers_upsert(rows: Sequence[tuple[int, int, int | None, str]]) -> None:
+    """(response id, item id, value, missing code) rows in one statement: a later save of
+    the same page replaces its answers, under the (response, item) unique constraint."""
+    if not rows:
+        return
+    alias = router.db_for_write(Answer)
+    sql = _statements(alias)["answers_upsert"].format(rows=", ".join(["(%s, %s, %s, %s)"] * len(rows)))
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [part for row in rows for part in row])
+
+
+def page_save_insert(*, response_id: int, page_no: int, client_seq: int, body_hash: str, saved_on) -> bool | None:
+    """Write a save's idempotency record in one statement: whether a newer save of the same
+    page exists (then its answers stand), or ``None`` when this (response, page, sequence
+    number) is already stored (a replay or a concurrent twin)."""
+    alias = router.db_for_write(PageSave)
+    row = _fetch(
+        alias,
+        _statements(alias)["page_save_insert"],
+        [
+            response_id,
+            page_no,
+            client_seq,
+            body_hash,
+            _prep(PageSave, "saved_on", saved_on, alias),
+            response_id,
+            page_no,
+            client_seq,
+        ],
+    )
+    return None if row is None else bool(row[0])
+
+
+def page_save_body_hash(*, response_id: int, page_no: int, client_seq: int) -> str | None:
+    """The body hash stored for this (response, page, sequence number), if any."""
+    alias = router.db_for_write(PageSave)  # read inside the save's transaction
+    row = _fetch(alias, _statements(alias)["page_save_body_hash"], [response_id, page_no, client_seq])
+    return None if row is None else row[0]
+
+
+def advisory_lock(first: int, second: int, *, model: type[Model] = SurveyWindow) -> None:
+    """PostgreSQL: a transaction-level advisory lock on (first, second), held until the
+    transaction ends. SQLite runs one writer at a time, so there is nothing to take."""
+    alias = router.db_for_write(model)
+    sql = _statements(alias)["advisory_lock"]
+    if sql:
+        _fetch(alias, sql, [first, second])
+
+
+# --- The question pages (surveys.pupil.selectors) -----------------------------------------
+
+
+def response_with_answers(submission_key) -> list[Response]:
+    """The response with this key, once per saved answer (once with ``answer_code`` None
+    before the first): each carries ``top_seq`` (the highest page-save sequence number, or
+    None), ``answer_code``, ``answer_value`` and ``answer_missing``. Empty when no response
+    has the key."""
+    alias = router.db_for_read(Response)
+    key = _prep(Response, "submission_key", submission_key, alias)
+    return list(Response.objects.raw(_statements(alias)["response_with_answers"], [key], using=alias))
+
+
+# --- Failed-code counters (surveys.pupil.access) -------------------------------------------
+
+
+def counter_add(key: str, *, expires_at, now) -> int:
+    """Add one to a counter and return its new value, in one statement."""
+    alias = router.db_for_write(AccessCounter)
+    when = functools.partial(_prep, AccessCounter, "expires_at", alias=alias)
+    row = _fetch(
+        alias, _statements(alias)["counter_add"], [key, when(value=expires_at), when(value=now), when(value=now)]
+    )
+    return row[0]
+
+
+def counter_values(keys: Iterable[str], *, now) -> dict[str, int]:
+    """The current (unexpired) value of each of these counters that exists."""
+    keys = list(keys)
+    alias = router.db_for_read(AccessCounter)
+    sql = _statements(alias)["counter_values"].format(keys=", ".join(["%s"] * len(keys)))
+    return dict(_fetch(alias, sql, [*keys, _prep(AccessCounter, "expires_at", now, alias)], many=True))
+
+
+# --- Database sessions (config.session_store) ----------------------------------------------
+
+
+def session_load(session_key: str, *, now) -> str | None:
+    """The encoded data of an unexpired session, or None."""
+    alias = router.db_for_read(Session)
+    row = _fetch(alias, _statements(alias)["session_load"], [session_key, _prep(Session, "expire_date", now, alias)])
+    return None if row is None else row[0]
+
+
+def session_exists(session_key: str) -> bool:
+    alias = router.db_for_read(Session)
+    return _fetch(alias, _statements(alias)["session_exists"], [session_key]) is not None
+
+
+def session_write(session_key: str, data: str, expires, *, create: bool) -> bool:
+    """Insert (``create``: never over another session) or update one session row; True when
+    a row was written."""
+    alias = router.db_for_write(Session)
+    expires = _prep(Session, "expire_date", expires, alias)
+    with connections[alias].cursor() as cursor:
+        if create:
+            cursor.execute(_statements(alias)["session_insert"], [session_key, data, expires])
+        else:
+            cursor.execute(_statements(alias)["session_update"], [data, expires, session_key])
+        return cursor.rowcount == 1
