@@ -116,8 +116,9 @@ def _per_survey(diag: dict | None) -> dict | None:
     return (diag or {}).get("per_survey")
 
 
-def render_comparison(before: dict, after: dict) -> list[str]:
-    """Before and after a change, each measured against the floor in its own session."""
+def render_comparison(sessions: list[dict], current: dict) -> list[str]:
+    """Sessions of the same benchmark (e.g. before and after a change, interleaved), each
+    measured against the floor in its own session, then this one."""
 
     def row(label: str, result: dict) -> str:
         agg = result.get("aggregate", {})
@@ -126,7 +127,8 @@ def render_comparison(before: dict, after: dict) -> list[str]:
         floor_client, pupil_client = _client_cores(agg)
         ratios = ", ".join(f"{x:.2f}" for x in agg.get("ratio_per_run", []))
         return (
-            f"| {label}: {result.get('source', '?')} | {pupil.get('requests_per_second', 0):.0f}"
+            f"| {label}: {result.get('source', '?')}, {result.get('started', '?')[11:16]} UTC"
+            f" | {pupil.get('requests_per_second', 0):.0f}"
             f" | {floor.get('requests_per_second', 0):.0f} | {agg.get('ratio_pupil_to_floor', 0):.2f} ({ratios})"
             f" | {pupil.get('completions_per_second', 0):.1f} | {pupil.get('server_cpu_ms_per_request', 0):.2f}"
             f" | {survey.get('requests', '–')} | {survey.get('statements', '–')} | {survey.get('commits', '–')}"
@@ -134,19 +136,19 @@ def render_comparison(before: dict, after: dict) -> list[str]:
         )
 
     return [
-        "## Before and after (the same benchmark, one session each)",
+        "## Before and after (the same benchmark, one session each, in the order run)",
         "",
         "| code | pupil req/s | floor req/s | pupil ÷ floor (per run) | completed surveys/s | server CPU ms per"
         " pupil request | requests per survey | SQL statements per survey | commits per survey"
         " | client cores (floor / pupil) |",
         "|---|---:|---:|---|---:|---:|---:|---:|---:|---|",
-        row("before", before),
-        row("after", after),
+        *[row(f"session {number}", result) for number, result in enumerate(sessions, start=1)],
+        row(f"session {len(sessions) + 1} (this run, above)", current),
         "",
     ]
 
 
-def render(result: dict, before: dict | None = None) -> str:
+def render(result: dict, before: list[dict] | None = None) -> str:
     m = result["machine"]
     s = result["settings"]
     agg = result.get("aggregate", {})

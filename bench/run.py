@@ -379,7 +379,11 @@ def parse_args() -> argparse.Namespace:
         " bench/ always comes from the working tree",
     )
     parser.add_argument(
-        "--before", metavar="JSON", help="a saved bench/out/*-all.json to show beside this run (before a change)"
+        "--before",
+        metavar="JSON",
+        action="append",
+        default=[],
+        help="a saved bench/out/*-all.json to show beside this run (e.g. before a change); may be repeated",
     )
     parser.add_argument("--paced-duration", type=float, default=30.0, help="one run of pupils who think; 0 skips it")
     parser.add_argument(
@@ -404,7 +408,7 @@ def main() -> int:
     if args.render:
         # Re-render RESULTS.md from a saved run (e.g. after editing bench/notes.md).
         saved = json.loads(Path(args.render).read_text())
-        before = json.loads(Path(args.before).read_text()) if args.before else None
+        before = [json.loads(Path(path).read_text()) for path in args.before]
         Path(args.results).write_text(report.render(saved, before=before))
         log(f"wrote {args.results} from {args.render}")
         return 0
@@ -658,7 +662,7 @@ def main() -> int:
     result["aggregate"] = aggregate(result["runs"])
     (OUT / f"{stamp}-all.json").write_text(json.dumps(result, indent=1))
     shutil.copyfile(OUT / f"{stamp}-all.json", OUT / "latest.json")
-    before = json.loads(Path(args.before).read_text()) if args.before else None
+    before = [json.loads(Path(path).read_text()) for path in args.before]
     Path(args.results).write_text(report.render(result, before=before))
     log(f"wrote {args.results} and {OUT / f'{stamp}-all.json'}")
     return 0
