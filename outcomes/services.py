@@ -26,7 +26,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 
 from lessons.models import LessonDelivery, LessonPage, ProgrammePage, TeachingGroup
-from surveys import scales as response_scales
+from surveys import response_scales
 from surveys.models import (
     Answer,
     InstrumentVersion,
@@ -87,7 +87,7 @@ def window_is_closed(window: Mapping[str, Any], now: dt.datetime) -> bool:
 
 def keyed_value_expression() -> Case:
     """The answer after reverse-keying, as SQL: ``lo + hi - value`` for reverse-keyed items,
-    with lo and hi of each item's response scale read from ``surveys.scales``."""
+    with lo and hi of each item's response scale read from ``surveys.response_scales``."""
     whens = []
     for response_scale in SCORED_SCALES:
         lo, hi = response_scales.value_range(response_scale)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from . import scales as response_scales
+from . import response_scales
 from .models import InstrumentVersion, Item, Scale, SurveyWindow
 
 

@@ -24,8 +24,7 @@ from django.utils import timezone
 from accounts.models import School
 from lessons.models import TeachingGroup
 
-from .. import codes
-from .. import scales as response_scales
+from .. import codes, response_scales
 from ..models import Answer, Item, Participant, Response, SurveyWindow
 from ..pseudonyms import card_code_hash
 from .outbox import outbox_message_create

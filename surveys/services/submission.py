@@ -31,8 +31,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from surveys import scales as response_scales
-from surveys import survey_pages
+from surveys import response_scales, survey_pages
 from surveys.models import Answer, Participant, Response, SurveyWindow
 from surveys.pupil import sql
 from surveys.services.windows import quota_room
