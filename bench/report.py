@@ -130,7 +130,9 @@ def render_comparison(sessions: list[dict], current: dict) -> list[str]:
             f"| {label}: {result.get('source', '?')}, {result.get('started', '?')[11:16]} UTC"
             f" | {pupil.get('requests_per_second', 0):.0f}"
             f" | {floor.get('requests_per_second', 0):.0f} | {agg.get('ratio_pupil_to_floor', 0):.2f} ({ratios})"
-            f" | {pupil.get('completions_per_second', 0):.1f} | {pupil.get('server_cpu_ms_per_request', 0):.2f}"
+            f" | {pupil.get('completions_per_second', 0):.1f}"
+            f" ({pupil.get('requests_per_second', 0) / (survey.get('requests') or 17):.1f} at steady state)"
+            f" | {pupil.get('server_cpu_ms_per_request', 0):.2f}"
             f" | {survey.get('requests', '–')} | {survey.get('statements', '–')} | {survey.get('commits', '–')}"
             f" | {floor_client if floor_client is not None else 0:.2f} / {pupil_client if pupil_client is not None else 0:.2f} |"
         )
@@ -252,8 +254,15 @@ def render(result: dict, before: list[dict] | None = None) -> str:
     )
     survey = _per_survey(result.get("diagnostics"))
     if pupil:
+        steady = (
+            f" (acknowledged in the timed window; at steady state {pupil['requests_per_second']:.0f} req/s ÷"
+            f" {survey['requests']} requests per survey = {pupil['requests_per_second'] / survey['requests']:.1f};"
+            " a survey started near the end of the window is not finished inside it)"
+            if survey
+            else ""
+        )
         out.append(
-            f"| (reported) completed surveys per second, closed loop | {pupil['completions_per_second']:.1f}"
+            f"| (reported) completed surveys per second, closed loop | {pupil['completions_per_second']:.1f}{steady}"
             + (
                 f"; per completed survey: {survey['requests']} requests, {survey['statements']} SQL statements"
                 f" ({survey['transaction_control']} of them BEGIN, COMMIT or savepoints), {survey['commits']} commits"

@@ -20,7 +20,7 @@ def window_for_pupil(*, window_id: int | None) -> SurveyWindow | None:
     """The window with its class, school and instrument version, in one statement."""
     if not window_id:
         return None
-    return SurveyWindow.objects.select_related("group__school", "instrument_version").filter(pk=window_id).first()
+    return sql.window_with_class(window_id)
 
 
 def window_for_pupil_page(*, window_id: int | None) -> SurveyWindow | None:
@@ -57,14 +57,10 @@ def response_for_key(*, key: str | None) -> Response | None:
         found = sql.response_with_answers(uuid.UUID(str(key)))
     except ValueError:
         return None
-    if not found:
+    if found is None:
         return None
-    response = found[0]
-    response.answer_values = {
-        row.answer_code: str(row.answer_value) if row.answer_value is not None else row.answer_missing
-        for row in found
-        if row.answer_code is not None
-    }
+    response, response.top_seq, answers = found
+    response.answer_values = {code: str(value) if value is not None else missing for code, value, missing in answers}
     return response
 
 

@@ -103,6 +103,28 @@ def test_reads_and_writes_go_where_the_router_sends_them(monkeypatch, window):
         sql.counter_values(["router-test"], now=timezone.now())
 
 
+def test_no_other_module_of_the_apps_sends_sql_by_hand():
+    """surveys/pupil/sql.py is the one place; the outcomes engine keeps its advisory lock
+    and its REPEATABLE READ snapshot next to the code they protect."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    allowed = {"surveys/pupil/sql.py", "outcomes/services.py", "outcomes/selectors.py"}
+    by_hand = re.compile(r"\.cursor\(|\.raw\(|RawSQL\(|\.extra\(")
+    found = []
+    for app in ("accounts", "lessons", "surveys", "outcomes", "config"):
+        for path in (root / app).rglob("*.py"):
+            relative = path.relative_to(root).as_posix()
+            if "/migrations/" in relative or relative in allowed:
+                continue
+            if by_hand.search(path.read_text()):
+                found.append(relative)
+    assert found == []
+    outcomes = (root / "outcomes/services.py").read_text() + (root / "outcomes/selectors.py").read_text()
+    assert len(by_hand.findall(outcomes)) == 2  # the advisory lock and the snapshot, nothing more
+
+
 def test_nothing_is_called_a_prepared_statement():
     from pathlib import Path
 
