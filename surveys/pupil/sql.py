@@ -9,12 +9,13 @@ the read of a pupil's response with the answers already saved, the failed-code c
 Written through the ORM, each costs several times the CPU: the query compile and the
 instance building outweigh what PostgreSQL spends running the statement. Measured in
 process against the ORM queryset that does the same work (``bench/sql_gain.py``, run by
-``make bench``; the table is in bench/RESULTS.md), on the benchmark's shared 2-core
-machine: the response with its saved answers 0.9 ms of CPU per call against 3.3 ms,
-the session read 0.15 against 1.2, the idempotency record with its newer-save check 0.4
-against 2.2, the answers upsert 0.5 against 1.4, the locked response 0.6 against 1.6 and
-the locked window 1.0 against 2.1. A survey makes about 16 session reads, 6 response
-reads and 5 saves, so this saves some 45 ms of CPU per completed survey on that machine.
+``make bench``; the table is in bench/RESULTS.md, 2 December 2026, on the benchmark's
+shared 2-core machine), CPU per call: the response with its saved answers 0.18 ms against
+the ORM's 1.58, the session read 0.07 against 0.47, the idempotency record with its
+newer-save check 0.22 against 1.41, the answers upsert 0.25 against 0.76, the locked
+response 0.25 against 0.90 and the locked window 0.42 against 1.19. A survey makes about
+16 session reads, 6 response reads and 5 saves, so this saves some 30 ms of server CPU
+per completed survey, about a third of the 90 ms a survey cost in that run.
 
 How it is written.
 
