@@ -55,13 +55,17 @@ class CpuProbe:
         }
 
     @staticmethod
-    def delta(before: dict, after: dict, wall: float) -> dict:
+    def delta(before: dict, after: dict, wall: float, external_client_seconds: float = 0.0) -> dict:
+        """Cores used per group over ``wall`` seconds. ``external_client_seconds``: CPU time of
+        a load client that ran as a child process (wrk, from ``os.wait4``), counted as the
+        client's rather than as other work."""
+
         def group(name):
             return sum(after[name].get(pid, 0) - before[name].get(pid, 0) for pid in after[name]) / TICKS
 
         busy = ((after["total"] - after["idle"]) - (before["total"] - before["idle"])) / TICKS
         server, postgres = group("server"), group("postgres")
-        client = (after["client"] - before["client"]) / TICKS
+        client = (after["client"] - before["client"]) / TICKS + external_client_seconds
         cores = os.cpu_count() or 1
         return {
             "cores": cores,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -132,8 +132,48 @@ def main() -> None:
     first = (time.process_time() - start) * 1000
     profiles["save"] = {"runs": 1, "cpu_ms_per_request": round(first, 2), "top": top(profiler, 1)}
     out.write_text(
-        json.dumps({"steps": steps, "profiles": profiles, "experiments": experiments(client, url)}, indent=1)
+        json.dumps(
+            {
+                "steps": steps,
+                "per_survey": per_survey(steps),
+                "profiles": profiles,
+                "experiments": experiments(client, url),
+            },
+            indent=1,
+        )
     )
+
+
+_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+_WRITES = ("INSERT", "UPDATE", "DELETE", "WITH")
+
+
+def per_survey(steps: list[dict]) -> dict:
+    """One completed survey, from the walk above: HTTP requests; SQL statements sent (and
+    how many of them are transaction control: BEGIN, COMMIT, savepoints); commits, that is
+    transactions that wrote something: each COMMIT of an atomic block plus each write sent
+    in autocommit (Django's default outside ``atomic``; PostgreSQL commits it by itself)."""
+    statements = control = commits = 0
+    in_transaction = False
+    for step in steps:
+        for sql in step["sql"]:
+            head = sql.lstrip().upper()
+            statements += 1
+            if head.startswith(_CONTROL):
+                control += 1
+                if head.startswith("BEGIN"):
+                    in_transaction = True
+                elif head.startswith(("COMMIT", "ROLLBACK")) and not head.startswith("ROLLBACK TO"):
+                    commits += head.startswith("COMMIT")
+                    in_transaction = False
+            elif not in_transaction and head.startswith(_WRITES):
+                commits += 1
+    return {
+        "requests": len(steps),
+        "statements": statements,
+        "transaction_control": control,
+        "commits": commits,
+    }
 
 
 def experiments(client: Client, url: str, rounds: int = 4, per_round: int = 20) -> list[dict]:
@@ -163,7 +203,7 @@ def experiments(client: Client, url: str, rounds: int = 4, per_round: int = 20) 
         from surveys.selectors import survey_pages
 
         version = InstrumentVersion.objects.get(pk=version_id)
-        return survey_pages(version, layout=layout, include_demographics=include_demographics)
+        return survey_pages(version=version, layout=layout, include_demographics=include_demographics)
 
     @contextlib.contextmanager
     def pages_cached():

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-NOTES = Path(__file__).resolve().parent / "notes.md"
+BENCH = Path(__file__).resolve().parent
+NOTES = BENCH / "notes.md"
+OUTCOMES = BENCH / "outcomes_results.md"
+# A closed-loop ratio is refused when the load client used more than this share of one core
+# in either of its runs: the client, not the server, may then have set the pace.
+CLIENT_CAP_CORES = 0.35
 
 KIND_ORDER = [
     "floor_get",
@@ -94,7 +99,58 @@ def _paced_runs(result: dict) -> list[dict]:
     return [paced] if isinstance(paced, dict) else list(paced)
 
 
-def render(result: dict) -> str:
+def _client_cores(agg: dict) -> tuple[float | None, float | None]:
+    floor, pupil = agg.get("floor"), agg.get("pupil")
+    return (floor or {}).get("client_cpu_share"), (pupil or {}).get("client_cpu_share")
+
+
+def client_capped(agg: dict) -> bool | None:
+    """True when the client may have set the pace (see ``CLIENT_CAP_CORES``)."""
+    floor_client, pupil_client = _client_cores(agg)
+    if floor_client is None or pupil_client is None:
+        return None
+    return max(floor_client, pupil_client) > CLIENT_CAP_CORES
+
+
+def _per_survey(diag: dict | None) -> dict | None:
+    return (diag or {}).get("per_survey")
+
+
+def render_comparison(sessions: list[dict], current: dict) -> list[str]:
+    """Sessions of the same benchmark (e.g. before and after a change, interleaved), each
+    measured against the floor in its own session, then this one."""
+
+    def row(label: str, result: dict) -> str:
+        agg = result.get("aggregate", {})
+        floor, pupil = agg.get("floor") or {}, agg.get("pupil") or {}
+        survey = _per_survey(result.get("diagnostics")) or {}
+        floor_client, pupil_client = _client_cores(agg)
+        ratios = ", ".join(f"{x:.2f}" for x in agg.get("ratio_per_run", []))
+        return (
+            f"| {label}: {result.get('source', '?')}, {result.get('started', '?')[11:16]} UTC"
+            f" | {pupil.get('requests_per_second', 0):.0f}"
+            f" | {floor.get('requests_per_second', 0):.0f} | {agg.get('ratio_pupil_to_floor', 0):.2f} ({ratios})"
+            f" | {pupil.get('completions_per_second', 0):.1f}"
+            f" ({pupil.get('requests_per_second', 0) / (survey.get('requests') or 17):.1f} at steady state)"
+            f" | {pupil.get('server_cpu_ms_per_request', 0):.2f}"
+            f" | {survey.get('requests', '–')} | {survey.get('statements', '–')} | {survey.get('commits', '–')}"
+            f" | {floor_client if floor_client is not None else 0:.2f} / {pupil_client if pupil_client is not None else 0:.2f} |"
+        )
+
+    return [
+        "## Before and after (the same benchmark, one session each, in the order run)",
+        "",
+        "| code | pupil req/s | floor req/s | pupil ÷ floor (per run) | completed surveys/s | server CPU ms per"
+        " pupil request | requests per survey | SQL statements per survey | commits per survey"
+        " | client cores (floor / pupil) |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---|",
+        *[row(f"session {number}", result) for number, result in enumerate(sessions, start=1)],
+        row(f"session {len(sessions) + 1} (this run, above)", current),
+        "",
+    ]
+
+
+def render(result: dict, before: list[dict] | None = None) -> str:
     m = result["machine"]
     s = result["settings"]
     agg = result.get("aggregate", {})
@@ -118,9 +174,18 @@ def render(result: dict) -> str:
         " middleware stack with CSP; plain HTTP on 127.0.0.1), database `upstream_bench` dropped, created,"
         " migrated and seeded with the project's demo plus"
         f" {s['windows']} open survey windows x {s['cards']} participant cards.",
-        f"- Client: asyncio + httpx on the same machine, {s['concurrency']} concurrent simulated users, one"
-        " httpx client (cookie jar) per pupil, no think time. The client shares the 2 cores with gunicorn"
-        " and PostgreSQL; its CPU share is in the per-run tables.",
+        (
+            f"- Client: {m.get('wrk', 'wrk')} on the same machine (bench/wrkload.py driving bench/flow.lua),"
+            f" {s['concurrency']} simulated users, one wrk thread and connection per user, each keeping its own"
+            " cookies, no think time (the paced runs below use the asyncio + httpx client, which sleeps most of"
+            " the time there). The client shares the 2 cores with gunicorn and PostgreSQL; its CPU share is"
+            " beside the ratio and in the per-run tables, and a ratio is refused when the client used more"
+            f" than {CLIENT_CAP_CORES} of a core in either run."
+            if s.get("client", "httpx") == "wrk"
+            else f"- Client: asyncio + httpx on the same machine, {s['concurrency']} concurrent simulated users, one"
+            " httpx client (cookie jar) per pupil, no think time. The client shares the 2 cores with gunicorn"
+            " and PostgreSQL; its CPU share is beside the ratio and in the per-run tables."
+        ),
         f"- Per run: the floor and the pupil flow for {s['duration']:.0f} s each (order alternates), after a"
         f" {s['warmup']:.0f} s warm-up of each. {s['runs']} runs; tables show the median over runs."
         " Throughput counts requests finished inside the timed window; users in flight at the end finish"
@@ -163,6 +228,13 @@ def render(result: dict) -> str:
             for p in lh["pages"]
         )
     out += ["## Targets (issue 4, Performance)", "", "| target | measured | verdict |", "|---|---|---|"]
+    capped = client_capped(agg)
+    floor_client, pupil_client = _client_cores(agg)
+    verdict = _verdict(None if ratio is None else ratio >= 0.5)
+    if capped:
+        verdict = (
+            f"**refused**: the load client used more than {CLIENT_CAP_CORES} of a core, so it may have set the pace"
+        )
     out.append(
         "| pupil request throughput >= 0.5 x floor | "
         + (
@@ -174,11 +246,31 @@ def render(result: dict) -> str:
                 if agg.get("ratio_per_run")
                 else ""
             )
+            + f"; client CPU {floor_client:.2f} of a core during the floor, {pupil_client:.2f} during the pupil flow"
             if ratio is not None
             else "–"
         )
-        + f" | {_verdict(None if ratio is None else ratio >= 0.5)} |"
+        + f" | {verdict} |"
     )
+    survey = _per_survey(result.get("diagnostics"))
+    if pupil:
+        steady = (
+            f" (acknowledged in the timed window; at steady state {pupil['requests_per_second']:.0f} req/s ÷"
+            f" {survey['requests']} requests per survey = {pupil['requests_per_second'] / survey['requests']:.1f};"
+            " a survey started near the end of the window is not finished inside it)"
+            if survey
+            else ""
+        )
+        out.append(
+            f"| (reported) completed surveys per second, closed loop | {pupil['completions_per_second']:.1f}{steady}"
+            + (
+                f"; per completed survey: {survey['requests']} requests, {survey['statements']} SQL statements"
+                f" ({survey['transaction_control']} of them BEGIN, COMMIT or savepoints), {survey['commits']} commits"
+                if survey
+                else ""
+            )
+            + " | – |"
+        )
     for paced in _paced_runs(result):
         paced_save = paced.get("kinds", {}).get("save")
         if not paced_save:
@@ -366,6 +458,25 @@ def render(result: dict) -> str:
                 "</details>",
                 "",
             ]
+    gain = result.get("sql_gain")
+    if gain:
+        out += [
+            "## The hand-written statements against the ORM (surveys/pupil/sql.py, in process)",
+            "",
+            "Each statement the pupil path writes by hand beside the ORM queryset that does the same work,"
+            " against the bench database after the load runs (`bench/sql_gain.py`: 7 interleaved rounds of 200"
+            " calls, median; writes rolled back). CPU is this process's (the Python side, where the ORM's"
+            " query compile and instance building cost); wall time includes PostgreSQL's.",
+            "",
+            "| statement | ORM CPU ms | sql.py CPU ms | saved CPU ms per call | ORM wall ms | sql.py wall ms |",
+            "|---|---:|---:|---:|---:|---:|",
+            *[
+                f"| {r['statement']} | {r['orm_cpu_ms']:.3f} | {r['sql_cpu_ms']:.3f} | {r['saved_cpu_ms']:.3f}"
+                f" | {r['orm_wall_ms']:.3f} | {r['sql_wall_ms']:.3f} |"
+                for r in gain
+            ],
+            "",
+        ]
     if pw:
         out += ["## Page weight (headless Chromium, cold cache, one pupil)", ""]
         if pw.get("pages"):
@@ -412,6 +523,8 @@ def render(result: dict) -> str:
         if lh.get("error"):
             out.append(f"- {lh['error']}")
         out.append("")
+    if before:
+        out += render_comparison(before, result)
     if result.get("notes"):
         out += ["## Run notes", "", *[f"- {n}" for n in result["notes"]], ""]
     if NOTES.exists():
@@ -421,7 +534,19 @@ def render(result: dict) -> str:
         "",
         "`make bench` (about 4 to 6 minutes; needs PostgreSQL on 127.0.0.1:5432 as user `postgres`,"
         " Debian's `/usr/bin/chromium`, and npm for Lighthouse). Options: `.venv/bin/python bench/run.py"
-        " --help` (e.g. `--runs 5 --duration 30`, `--no-lighthouse`, `--targets floor`).",
+        " --help` (e.g. `--runs 5 --duration 30`, `--no-lighthouse`, `--targets floor`, `--client httpx`,"
+        " `--source <commit>`, `--before bench/out/<run>-all.json`). The closed-loop client is wrk"
+        " (`apt-get install wrk`; see bench/notes.md).",
         "",
     ]
+    if OUTCOMES.exists():
+        # bench/outcomes_bench.py keeps its own section (between its markers) here and in
+        # bench/outcomes_results.md; this file is rewritten by bench/run.py, so carry it over.
+        out += [
+            "The outcomes engine's benchmark (`make bench-outcomes`) is in"
+            " [bench/outcomes_results.md](outcomes_results.md), copied here:",
+            "",
+            OUTCOMES.read_text().strip(),
+            "",
+        ]
     return "\n".join(out)

@@ -37,7 +37,7 @@ ROOT = BENCH.parent
 OUT = BENCH / "out"
 sys.path.insert(0, str(ROOT))
 
-from bench import loadgen, report  # noqa: E402
+from bench import loadgen, report, wrkload  # noqa: E402
 from bench.cpu import CpuProbe  # noqa: E402
 
 PYTHON = sys.executable
@@ -64,10 +64,15 @@ def snapshot(source: str) -> str:
         shutil.rmtree(SRC)
     SRC.mkdir(parents=True)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    if source == "head":
-        archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True, timeout=60)
+    if source != "tree":
+        revision = "HEAD" if source == "head" else source
+        archive = subprocess.run(["git", "archive", revision], cwd=ROOT, capture_output=True, check=True, timeout=60)
         subprocess.run(["tar", "-x", "-C", str(SRC)], input=archive.stdout, check=True, timeout=60)
-        described = f"committed HEAD {commit.stdout.strip()}"
+        if source == "head":
+            described = f"committed HEAD {commit.stdout.strip()}"
+        else:
+            short = subprocess.run(["git", "rev-parse", "--short", revision], cwd=ROOT, capture_output=True, text=True)
+            described = f"commit {short.stdout.strip()}"
     else:
         ignore = shutil.ignore_patterns(".git", ".venv", "node_modules", "__pycache__", "out", "*.sqlite3*", "media")
         for entry in ROOT.iterdir():
@@ -338,6 +343,7 @@ def machine() -> dict:
         "wagtail": wagtail_version,
         "gunicorn": gunicorn.__version__,
         "httpx": httpx.__version__,
+        "wrk": wrkload.version() if wrkload.available() is None else "not installed",
         "git_commit": subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
         ).stdout.strip(),
@@ -354,14 +360,30 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=4.0)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--windows", type=int, default=40)
+    parser.add_argument("--windows", type=int, default=80)
     parser.add_argument("--cards", type=int, default=150, help="cards per window")
     parser.add_argument("--targets", default="floor,pupil")
+    parser.add_argument(
+        "--client",
+        choices=["wrk", "httpx"],
+        default="wrk",
+        help="closed-loop load client: wrk (default; Debian's wrk package) or the asyncio + httpx one",
+    )
     parser.add_argument(
         "--pupil-mode", choices=["json", "form"], default="json", help="page saves as pupil.js or forms"
     )
     parser.add_argument(
-        "--source", choices=["head", "tree"], default="head", help="serve the committed HEAD or the working tree"
+        "--source",
+        default="head",
+        help="serve the committed HEAD (head), the working tree (tree) or any commit (a git revision);"
+        " bench/ always comes from the working tree",
+    )
+    parser.add_argument(
+        "--before",
+        metavar="JSON",
+        action="append",
+        default=[],
+        help="a saved bench/out/*-all.json to show beside this run (e.g. before a change); may be repeated",
     )
     parser.add_argument("--paced-duration", type=float, default=30.0, help="one run of pupils who think; 0 skips it")
     parser.add_argument(
@@ -386,7 +408,8 @@ def main() -> int:
     if args.render:
         # Re-render RESULTS.md from a saved run (e.g. after editing bench/notes.md).
         saved = json.loads(Path(args.render).read_text())
-        Path(args.results).write_text(report.render(saved))
+        before = [json.loads(Path(path).read_text()) for path in args.before]
+        Path(args.results).write_text(report.render(saved, before=before))
         log(f"wrote {args.results} from {args.render}")
         return 0
     OUT.mkdir(exist_ok=True)
@@ -412,6 +435,8 @@ def main() -> int:
         "notes": [],
     }
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    if args.client == "wrk" and wrkload.available() is not None:
+        raise SystemExit(f"{wrkload.available()}; or run with --client httpx (its ratios are capped by the client)")
     try:
         result["source"] = snapshot(args.source)
         if args.source == "head":
@@ -474,13 +499,49 @@ def main() -> int:
 
         probe = CpuProbe(server.pid, backend_pids)
 
-        def run_target(name: str, seconds: float, grace: float = 30.0, concurrency: int | None = None) -> dict:
+        def run_target(
+            name: str, seconds: float, grace: float = 30.0, concurrency: int | None = None, client: str | None = None
+        ) -> dict:
+            client = client or args.client
             before_cpu = probe.snapshot()
-            summary = _run_target(name, seconds, grace, concurrency or args.concurrency)
-            summary["cpu"] = CpuProbe.delta(before_cpu, probe.snapshot(), summary["wall_seconds"])
+            summary = _run_target(name, seconds, grace, concurrency or args.concurrency, client)
+            summary["cpu"] = CpuProbe.delta(
+                before_cpu,
+                probe.snapshot(),
+                summary["wall_seconds"],
+                external_client_seconds=summary["client_cpu_seconds"] if client == "wrk" else 0.0,
+            )
             return summary
 
-        def _run_target(name: str, seconds: float, grace: float, concurrency: int) -> dict:
+        def _run_wrk(name: str, seconds: float, concurrency: int) -> dict:
+            if name == "floor":
+                before = floor_max_id()
+                summary = wrkload.drive(base_url, "floor", concurrency=concurrency, duration=seconds, work_dir=OUT)
+                acknowledged = summary.pop("acknowledged")
+                summary["acknowledged"] = len(acknowledged)
+                summary["integrity"] = check_floor([int(x) for x in acknowledged], before)
+                return summary
+            # Enough cards for 100 completions a second (about three times what is reached),
+            # every one of them counted as attempted for the database check.
+            wanted = min(len(flow.pool), int(seconds * 100) + concurrency * 2)
+            taken = [flow.take_card() for _ in range(wanted)]
+            hashes = {card: code_hash for _join, card, code_hash in taken}
+            summary = wrkload.drive(
+                base_url,
+                "pupil",
+                concurrency=concurrency,
+                duration=seconds,
+                work_dir=OUT,
+                cards=[(join, card) for join, card, _hash in taken],
+            )
+            acknowledged = [hashes[card] for card in summary.pop("acknowledged")]
+            summary["acknowledged"] = len(acknowledged)
+            summary["integrity"] = check_pupils(acknowledged, flow.take_attempted(), flow.expected_answers)
+            return summary
+
+        def _run_target(name: str, seconds: float, grace: float, concurrency: int, client: str) -> dict:
+            if client == "wrk":
+                return _run_wrk(name, seconds, concurrency)
             if name == "floor":
                 before = floor_max_id()
                 rec, meta = asyncio.run(
@@ -533,7 +594,7 @@ def main() -> int:
                 log(
                     f"paced: {pupils} pupils thinking {low:g}-{high:g} s before each answer, {args.paced_duration:.0f} s"
                 )
-                paced = run_target("pupil", args.paced_duration, grace=5.0, concurrency=pupils)
+                paced = run_target("pupil", args.paced_duration, grace=5.0, concurrency=pupils, client="httpx")
                 flow.think = None
                 paced["think_seconds"] = [low, high]
                 paced["pupils"] = pupils
@@ -554,6 +615,21 @@ def main() -> int:
                 result["diagnostics"] = json.loads(diag.read_text())
             except (subprocess.SubprocessError, OSError, ValueError) as exc:
                 result["notes"].append(f"Diagnostics failed: {type(exc).__name__}: {str(exc)[:300]}")
+            if (SRC / "surveys" / "pupil" / "sql.py").exists():
+                log("the hand-written statements against their ORM equivalents, in process")
+                try:
+                    gain = OUT / "sql_gain.json"
+                    subprocess.run(
+                        [PYTHON, str(SRC / "bench" / "sql_gain.py"), str(gain)],
+                        cwd=SRC,
+                        env=django_env(),
+                        check=True,
+                        timeout=300,
+                        capture_output=True,
+                    )
+                    result["sql_gain"] = json.loads(gain.read_text())
+                except (subprocess.SubprocessError, OSError, ValueError) as exc:
+                    result["notes"].append(f"SQL gain measurement failed: {type(exc).__name__}: {str(exc)[:300]}")
         if not args.no_pageweight and flow is not None and time_left() < 60:
             result["notes"].append(f"Page weight skipped: only {time_left():.0f} s of the time budget left")
         elif not args.no_pageweight and flow is not None:
@@ -586,7 +662,8 @@ def main() -> int:
     result["aggregate"] = aggregate(result["runs"])
     (OUT / f"{stamp}-all.json").write_text(json.dumps(result, indent=1))
     shutil.copyfile(OUT / f"{stamp}-all.json", OUT / "latest.json")
-    Path(args.results).write_text(report.render(result))
+    before = [json.loads(Path(path).read_text()) for path in args.before]
+    Path(args.results).write_text(report.render(result, before=before))
     log(f"wrote {args.results} and {OUT / f'{stamp}-all.json'}")
     return 0
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -84,7 +84,13 @@ def card_hash(key: str, school_id: int, code: str) -> str:
 
 
 def academic_year(today) -> int:
-    return today.year if today.month >= 9 else today.year - 1
+    """``accounts.school_year.academic_year_for``; older code served by ``--source`` had it
+    in ``lessons.services``."""
+    try:
+        from accounts.school_year import academic_year_for
+    except ImportError:
+        from lessons.services import academic_year_for
+    return academic_year_for(today)
 
 
 def programme() -> ProgrammePage:
@@ -255,7 +261,7 @@ def main() -> None:
         from surveys.selectors import survey_pages
 
         result["pages"] = len(
-            survey_pages(version, layout=SurveyWindow.Layout.SCALE_PER_PAGE, include_demographics=True)
+            survey_pages(version=version, layout=SurveyWindow.Layout.SCALE_PER_PAGE, include_demographics=True)
         )
     except ImportError:
         result["pages"] = len(result["instrument"]["scales"]) + (1 if result["instrument"]["demographic_items"] else 0)

@@ -23,6 +23,7 @@ from wagtail.models import GroupPagePermission, Workflow, WorkflowPage, Workflow
 
 from accounts.models import School, User
 from accounts.roles import CONTENT_EDITOR, MODERATOR
+from accounts.school_year import academic_year_for
 
 from . import pdf, selectors
 from .models import (
@@ -45,11 +46,6 @@ PAGE_PERMISSIONS = {
     CONTENT_EDITOR: ["add_page", "change_page"],
     MODERATOR: ["add_page", "change_page", "publish_page"],
 }
-
-
-def academic_year_for(day: dt.date) -> int:
-    """English schools' academic year starts in September: 2026 means 2026/27."""
-    return day.year if day.month >= 9 else day.year - 1
 
 
 # --- Classes --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ Rules (docs/outcomes-engine.md, "Scoring" and "Matching"):
 - A response is scored on a scale when at least ``min_answered(k)`` of the scale's k items
   carry a value; missing codes ("Don't know", "Prefer not to say", skipped) are not values.
   Reverse-keying (``lo + hi - raw``) is applied in the aggregate query, from each item's
-  response scale (``surveys.scales``). The score is stored as ``score x unit``, an integer,
+  response scale (``surveys.response_scales``). The score is stored as ``score x unit``, an integer,
   with ``unit = lcm(grid_unit(k_baseline), grid_unit(k_later))``.
 - Pupils are matched within the class: cards (and identical self-generated codes) by the
   participant; self-generated codes with ``surveys.sgic.match_codes`` (exact first, then one

@@ -26,8 +26,18 @@ from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 
 from lessons.models import LessonDelivery, LessonPage, ProgrammePage, TeachingGroup
-from surveys import scales as response_scales
-from surveys.models import Answer, InstrumentVersion, Item, Response, Scale, SurveyWindow
+from surveys import response_scales
+from surveys.models import (
+    Answer,
+    InstrumentVersion,
+    Item,
+    Response,
+    Scale,
+    SurveyWindow,
+    WindowState,
+    window_ended_at,
+    window_state,
+)
 
 from .building import PairBuild, ResponseRecord, build_pair, scales_by_version
 from .models import AreaRollup, ClassPair, ClassRollup, Compare, DataVersion
@@ -62,20 +72,22 @@ def dose_band(delivered: int | None, planned: int | None) -> int | None:
 
 
 def window_closed_at(window: Mapping[str, Any]) -> dt.datetime:
-    """When a window stopped taking answers: its closing time, or when it was closed by
-    hand if that was earlier."""
-    closes_at: dt.datetime = window["closes_at"]
-    closed_at: dt.datetime | None = window.get("closed_at")
-    return min(closes_at, closed_at) if closed_at else closes_at
+    """When a window (a dict of its values) stopped taking answers (surveys' rule)."""
+    ended: dt.datetime = window_ended_at(closes_at=window["closes_at"], closed_at=window.get("closed_at"))
+    return ended
 
 
 def window_is_closed(window: Mapping[str, Any], now: dt.datetime) -> bool:
-    return window.get("closed_at") is not None or window["closes_at"] <= now
+    """Whether the window (a dict of its values) has closed, by surveys' one rule."""
+    state = window_state(
+        opens_at=window["opens_at"], closes_at=window["closes_at"], closed_at=window.get("closed_at"), at=now
+    )
+    return state == WindowState.CLOSED
 
 
 def keyed_value_expression() -> Case:
     """The answer after reverse-keying, as SQL: ``lo + hi - value`` for reverse-keyed items,
-    with lo and hi of each item's response scale read from ``surveys.scales``."""
+    with lo and hi of each item's response scale read from ``surveys.response_scales``."""
     whens = []
     for response_scale in SCORED_SCALES:
         lo, hi = response_scales.value_range(response_scale)

@@ -118,7 +118,7 @@ def scale_ranges(rows: Iterable) -> dict[tuple[str, str], tuple[int, int]]:
     response range. A scale mixing ranges (a 3-face item among 5-point ones) is left out:
     its score is a mean of differently sized answers, so no "1 to 5" describes it."""
     from surveys.models import Item
-    from surveys.scales import PRESETS, value_range
+    from surveys.response_scales import PRESETS, value_range
 
     wanted = {(row.instrument, row.scale) for row in rows}
     if not wanted:

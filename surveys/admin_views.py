@@ -207,7 +207,7 @@ def preview(request, version_id: int):
     layout = request.GET.get("layout", SurveyWindow.Layout.SCALE_PER_PAGE)
     if layout not in SurveyWindow.Layout.values:
         layout = SurveyWindow.Layout.SCALE_PER_PAGE
-    pages = selectors.survey_pages(version, layout=layout)
+    pages = selectors.survey_pages(version=version, layout=layout)
     return render(
         request,
         "surveys/preview.html",
@@ -222,13 +222,10 @@ def preview_page(request, version_id: int, number: int):
     layout = request.GET.get("layout", SurveyWindow.Layout.SCALE_PER_PAGE)
     if layout not in SurveyWindow.Layout.values:
         layout = SurveyWindow.Layout.SCALE_PER_PAGE
-    pages = selectors.survey_pages(version, layout=layout)
+    pages = selectors.survey_pages(version=version, layout=layout)
     if not 1 <= number <= len(pages):
         return redirect("surveys_admin:preview", version_id=version.pk)
-    html = render_pupil_page(request=request, version=version, pages=pages, number=number, layout=layout)
-    if html is None:
-        return redirect("surveys_admin:preview", version_id=version.pk)
-    return HttpResponse(html)
+    return HttpResponse(render_pupil_page(request=request, version=version, pages=pages, number=number, layout=layout))
 
 
 class ImportForm(forms.Form):

@@ -16,5 +16,4 @@ class SurveysConfig(AppConfig):
         staff_home.register(selectors.talk_requests_waiting)
 
         # surveys' own outbox consumers; other apps register theirs in their own ready().
-        outbox.register_consumer("response_completed", windows.response_completed_consume)
         outbox.register_consumer("talk_requested", windows.talk_requested_consume)

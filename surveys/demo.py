@@ -27,7 +27,7 @@ from .codes import new_card_code
 from .models import Answer, Instrument, InstrumentVersion, Item, Participant, Response, Scale, SurveyWindow, TalkRequest
 from .models import ResponseScale as RS
 from .pseudonyms import card_code_hash
-from .scales import value_range
+from .response_scales import value_range
 
 DEMO_TEACHER = "teacher@oakfield-academy.example"
 DEMO_NAMESPACE = uuid.UUID("0c9e4a57-1d52-5a36-8f9b-7d1c2e3f4a5b")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast
 from django import forms
 from django.utils import timezone
 
-from lessons.models import academic_year_label
+from accounts.school_year import academic_year_label
 
 from .models import InstrumentVersion, SurveyWindow
 from .selectors import versions_for_year_group
@@ -88,7 +88,7 @@ class WindowForm(DescribedForm):
         self.group = group
         self.lessons_logged = lessons_logged
         self.lessons_planned = lessons_planned
-        versions = versions_for_year_group(group.year_group)
+        versions = versions_for_year_group(year_group=group.year_group)
         cast(forms.ModelChoiceField, self.fields["instrument_version"]).queryset = InstrumentVersion.objects.filter(
             pk__in=[v.pk for v in versions]
         ).select_related("instrument")

@@ -24,9 +24,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import LocalAuthority, School
-from lessons.models import LessonDelivery, LessonPage, ProgrammePage, TeachingGroup, academic_year_label
+from accounts.school_year import academic_year_label
+from lessons.models import LessonDelivery, LessonPage, ProgrammePage, TeachingGroup
 
-from .models import Response, SurveyWindow, WindowState, window_state
+from .models import Response, SurveyWindow, WindowState, window_ended_at, window_state
 
 SMALL_COUNT = 10
 SMALL_COUNT_TEXT = "fewer than 10"
@@ -129,7 +130,7 @@ def _wave_cell(values: dict, wave: str, now: dt.datetime) -> WaveCell:
     opens_at, closes_at, closed_at = (values[f"{wave}_{field}"] for field in ("opens_at", "closes_at", "closed_at"))
     if opens_at is None:
         return WaveCell()
-    ended = min(closes_at, closed_at) if closed_at is not None else closes_at
+    ended = window_ended_at(closes_at=closes_at, closed_at=closed_at)
     return WaveCell(
         state=window_state(opens_at=opens_at, closes_at=closes_at, closed_at=closed_at, at=now),
         opens_on=timezone.localtime(opens_at).date(),

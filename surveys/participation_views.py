@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.models import LocalAuthority, School
-from lessons.models import ProgrammePage, academic_year_label
-from lessons.services import academic_year_for
+from accounts.school_year import academic_year_for, academic_year_label
+from lessons.models import ProgrammePage
 
 from . import participation
 

@@ -5,24 +5,20 @@
 - the page's form is turned into a GET to the next preview page, the stop form and the
   back link point at the preview, and CSRF tokens are dropped;
 - a banner says it is a preview and offers the other layout.
-
-If the pupil template is not available, ``None`` is returned and the caller falls back to
-the all-pages preview (``templates/surveys/preview.html``).
 """
 
 from __future__ import annotations
 
 import re
 
-from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import escape
 
 from .models import InstrumentVersion, SurveyWindow
-from .pupil.selectors import questions_markup
-from .selectors import SurveyPage
+from .pupil.markup import questions_markup
+from .survey_pages import SurveyPage
 
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S)
 _CSRF = re.compile(r'<input type="hidden" name="csrfmiddlewaretoken"[^>]*>')
@@ -47,9 +43,7 @@ def _banner(version: InstrumentVersion, number: int, total: int, layout: str) ->
     )
 
 
-def render_pupil_page(
-    *, request, version: InstrumentVersion, pages: list[SurveyPage], number: int, layout: str
-) -> str | None:
+def render_pupil_page(*, request, version: InstrumentVersion, pages: list[SurveyPage], number: int, layout: str) -> str:
     page = pages[number - 1]
     context = {
         "window": None,
@@ -62,10 +56,7 @@ def render_pupil_page(
         "questions": questions_markup(page, {}),
         "error": "",
     }
-    try:
-        html: str = render_to_string("surveys/pupil/page.html", context, request=request)
-    except TemplateDoesNotExist:
-        return None
+    html: str = render_to_string("surveys/pupil/page.html", context, request=request)
     next_url = page_url(version, min(number + 1, len(pages)), layout)
     html = _SCRIPT.sub("", html)
     html = _CSRF.sub("", html)

@@ -12,15 +12,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import approved_staff_required
+from accounts.school_year import academic_year_for
 from accounts.selectors import schools_led_by, schools_seeing_talk_requests
 from lessons import selectors as lesson_selectors
-from lessons.services import academic_year_for
 
 from . import selectors
 from .forms import CardsForm, WindowForm, WithdrawalForm
@@ -30,22 +30,10 @@ from .services import cards as card_services
 from .services import windows as window_services
 from .services import withdrawal as withdrawal_services
 
-# Names the pupil flow may give its start page, most likely first.
-_START_URL_NAMES = ("surveys:pupil_join", "surveys:pupil_start")
-FALLBACK_START_PATH = "/go/"
-
-
-def pupil_start_path() -> str:
-    for name in _START_URL_NAMES:
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return FALLBACK_START_PATH
-
 
 def pupil_start_url(request, join_code: str | None = None) -> str:
-    url = request.build_absolute_uri(pupil_start_path())
+    """The pupils' start page (the class code form), with the code filled in when given."""
+    url = request.build_absolute_uri(reverse("surveys:pupil_join"))
     return f"{url}?code={join_code}" if join_code else url
 
 
@@ -58,7 +46,7 @@ def group_windows(request, group_id: int):
         "surveys/staff/group_windows.html",
         {
             "group": group,
-            "windows": [(window, window.state(now)) for window in selectors.windows_for_group(group)],
+            "windows": [(window, window.state(now)) for window in selectors.windows_for_group(group=group)],
             "can_manage": window_services.can_manage_group(request.user, group),
         },
     )
@@ -104,7 +92,7 @@ def _scheduled_message(window: SurveyWindow) -> str:
 
 @approved_staff_required
 def window_detail(request, pk: int):
-    window = selectors.window_for_user(request.user, pk)
+    window = selectors.window_for_user(user=request.user, pk=pk)
     state = window.state()
     return render(
         request,
@@ -115,7 +103,7 @@ def window_detail(request, pk: int):
             "is_open": state == SurveyWindow.State.OPEN,
             "not_yet_open": state == SurveyWindow.State.NOT_YET_OPEN,
             "is_closed": state == SurveyWindow.State.CLOSED,
-            "counts": selectors.window_counts(window),
+            "counts": selectors.window_counts(window=window),
             "quota": window_services.window_quota(window.group.pupil_count),
             "start_url": pupil_start_url(request),
             "can_manage": window_services.can_manage_group(request.user, window.group),
@@ -129,9 +117,9 @@ def window_detail(request, pk: int):
 @never_cache
 def window_count(request, pk: int):
     """The live count for the teacher's page: numbers only, never answers."""
-    window = selectors.window_for_user(request.user, pk)
+    window = selectors.window_for_user(user=request.user, pk=pk)
     return JsonResponse(
-        {**selectors.window_counts(window), "open": window.is_open()}, headers={"Cache-Control": "no-store"}
+        {**selectors.window_counts(window=window), "open": window.is_open()}, headers={"Cache-Control": "no-store"}
     )
 
 
@@ -139,7 +127,7 @@ def window_count(request, pk: int):
 @require_POST
 def window_recount(request, pk: int):
     """Count answers kept apart as beyond the class size, after the class size was corrected."""
-    window = selectors.window_for_user(request.user, pk)
+    window = selectors.window_for_user(user=request.user, pk=pk)
     counted = window_services.window_recount(actor=request.user, window=window)
     if counted:
         messages.success(request, f"{counted} more set{'s' if counted != 1 else ''} of answers now counted.")
@@ -156,7 +144,7 @@ def window_recount(request, pk: int):
 @require_GET
 def window_qr(request, pk: int):
     """A PNG QR code of the pupil start address with the class code, for the board."""
-    window = selectors.window_for_user(request.user, pk)
+    window = selectors.window_for_user(user=request.user, pk=pk)
     image = qrcode.make(pupil_start_url(request, window.join_code), box_size=12, border=2)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
@@ -168,7 +156,7 @@ def window_qr(request, pk: int):
 def window_close(request, pk: int):
     """GET: ask first (closing cannot be undone, and pupils still answering lose the
     chance to send). POST: close now."""
-    window = selectors.window_for_user(request.user, pk)
+    window = selectors.window_for_user(user=request.user, pk=pk)
     if not window_services.can_manage_group(request.user, window.group):
         raise PermissionDenied
     if request.method == "GET":
@@ -178,7 +166,7 @@ def window_close(request, pk: int):
         return render(
             request,
             "surveys/staff/window_close.html",
-            {"window": window, "group": window.group, "counts": selectors.window_counts(window)},
+            {"window": window, "group": window.group, "counts": selectors.window_counts(window=window)},
         )
     window_services.window_close(actor=request.user, window=window)
     messages.success(request, "The survey is closed. The class code no longer works.")
@@ -220,14 +208,14 @@ def talk_requests(request):
     return render(
         request,
         "surveys/staff/talk_requests.html",
-        {"requests": selectors.talk_requests_for(request.user)},
+        {"requests": selectors.talk_requests_for(user=request.user)},
     )
 
 
 @approved_staff_required
 @require_POST
 def talk_request_seen(request, pk: int):
-    talk_request = selectors.talk_request_for_lead(request.user, pk)
+    talk_request = selectors.talk_request_for_lead(user=request.user, pk=pk)
     window_services.talk_request_mark_seen(actor=request.user, talk_request=talk_request)
     messages.success(request, "Marked as followed up.")
     return redirect("surveys:talk_requests")

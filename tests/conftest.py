@@ -48,11 +48,11 @@ def reference_data(db):
 def _fresh_pupil_window_cache():
     """The pupil pages keep windows in process for a few seconds, keyed by id; SQLite
     reuses ids after a test's rollback, so every test starts with an empty cache."""
-    from surveys.pupil.selectors import clear_window_cache
+    from surveys.pupil import caches
 
-    clear_window_cache()
+    caches.clear()
     yield
-    clear_window_cache()
+    caches.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -7,14 +7,11 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from accounts.school_year import academic_year_label
+
 from .pages import YEAR_GROUPS, LessonPage, ProgrammePage
 
 __all__ = ["YEAR_GROUPS", "LessonDelivery", "TeachingGroup", "academic_year_label"]
-
-
-def academic_year_label(year: int) -> str:
-    """2026 -> '2026/27' (English school years start in September)."""
-    return f"{year}/{(year + 1) % 100:02d}"
 
 
 class TeachingGroup(models.Model):

@@ -5,7 +5,7 @@ from .instruments import Instrument, InstrumentVersion, Item, ResponseScale, Sca
 from .limits import AccessCounter
 from .outbox import OutboxMessage
 from .responses import Answer, PageSave, Response, TalkRequest
-from .windows import CardBatch, Participant, SurveyWindow, WindowState, window_state
+from .windows import CardBatch, Participant, SurveyWindow, WindowState, window_ended_at, window_state
 
 __all__ = [
     "AccessCounter",
@@ -23,5 +23,6 @@ __all__ = [
     "SurveyWindow",
     "TalkRequest",
     "WindowState",
+    "window_ended_at",
     "window_state",
 ]

@@ -16,7 +16,7 @@ from wagtail.models import Orderable
 
 
 class ResponseScale(models.TextChoices):
-    """Response presets. Values and labels live in surveys/scales.py."""
+    """Response presets. Values and labels live in surveys/response_scales.py."""
 
     AGREE_5 = "agree5", "5-point agree/disagree"
     FOUR_POINT = "four_point", "4-point (never to often)"

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 
 class WindowState(models.TextChoices):
-    """Where a survey window stands at a moment: the one rule every page that shows or
-    acts on a window's state uses (``window_state``)."""
+    """Where a survey window stands at a moment: the one rule every page, selector and
+    service that shows or acts on a window's state uses (``window_state``, or
+    ``SurveyWindow.state()`` for a window instance); none works it out itself."""
 
     NOT_YET_OPEN = "not_yet_open", "Not yet open"
     OPEN = "open", "Open"
@@ -28,6 +29,12 @@ def window_state(*, opens_at, closes_at, closed_at, at=None) -> WindowState:
     if at < opens_at:
         return WindowState.NOT_YET_OPEN
     return WindowState.OPEN
+
+
+def window_ended_at(*, closes_at, closed_at):
+    """When a window stopped (or will stop) taking answers: its closing time, or when the
+    teacher closed it by hand if that was earlier."""
+    return min(closes_at, closed_at) if closed_at is not None else closes_at
 
 
 class SurveyWindow(models.Model):
@@ -89,6 +96,9 @@ class SurveyWindow(models.Model):
 
     def is_open(self, at=None) -> bool:
         return self.state(at) == WindowState.OPEN
+
+    def ended_at(self):
+        return window_ended_at(closes_at=self.closes_at, closed_at=self.closed_at)
 
 
 class CardBatch(models.Model):

@@ -20,15 +20,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
-from surveys import codes, rows
+from surveys import codes
 from surveys.models import AccessCounter, Participant, SurveyWindow
 from surveys.pseudonyms import card_code_hash, pseudonym_key
+
+from . import sql
 
 JOIN_FAILURES_PER_SESSION = 10
 JOIN_FAILURES_PER_ADDRESS = 200
@@ -76,37 +76,11 @@ def _counter_key(kind: str, *who: str) -> str:
     return codes.keyed_hash(pseudonym_key(), "pupil-fail", kind, *who)[:64]
 
 
-_COUNTERS = AccessCounter._meta.db_table
-_EXPIRES = AccessCounter._meta.get_field("expires_at")
-
-
-def _when(value: dt.datetime) -> Any:
-    return _EXPIRES.get_db_prep_value(value, connection)
-
-
 def _count(key: str, seconds: int = FAILURE_WINDOW_SECONDS) -> int:
     """Add one to a counter and return its new value, in one statement; a counter whose
     period has ended starts again at 1 (fixed periods from the first count)."""
     now = timezone.now()
-    table = connection.ops.quote_name(_COUNTERS)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (counter_key, count, expires_at) VALUES (%s, 1, %s) "  # noqa: S608
-            f"ON CONFLICT (counter_key) DO UPDATE SET "
-            f"count = CASE WHEN {table}.expires_at <= %s THEN 1 ELSE {table}.count + 1 END, "
-            f"expires_at = CASE WHEN {table}.expires_at <= %s THEN excluded.expires_at ELSE {table}.expires_at END "
-            "RETURNING count",
-            [key, _when(now + dt.timedelta(seconds=seconds)), _when(now), _when(now)],
-        )
-        return cursor.fetchone()[0]
-
-
-def _failures(key: str) -> int:
-    row = rows.fetch_one(
-        f"SELECT count FROM {connection.ops.quote_name(_COUNTERS)} WHERE counter_key = %s AND expires_at > %s",  # noqa: S608
-        [key, _when(timezone.now())],
-    )
-    return row[0] if row else 0
+    return sql.counter_add(key, expires_at=now + dt.timedelta(seconds=seconds), now=now)
 
 
 def _record_failure(key: str) -> int:
@@ -115,14 +89,7 @@ def _record_failure(key: str) -> int:
 
 def _over_limit(limits: list[tuple[str, int]]) -> bool:
     """Whether any counter has reached its limit (one statement for all of them)."""
-    placeholders = ", ".join(["%s"] * len(limits))
-    found = dict(
-        rows.fetch_all(
-            f"SELECT counter_key, count FROM {connection.ops.quote_name(_COUNTERS)} "  # noqa: S608
-            f"WHERE counter_key IN ({placeholders}) AND expires_at > %s",
-            [*(key for key, _ in limits), _when(timezone.now())],
-        )
-    )
+    found = sql.counter_values([key for key, _ in limits], now=timezone.now())
     return any(found.get(key, 0) >= limit for key, limit in limits)
 
 

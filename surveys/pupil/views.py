@@ -20,13 +20,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from surveys import sgic
+from surveys import sgic, survey_pages
 from surveys.models import SurveyWindow
 from surveys.services import submission
+from surveys.services import talk as talk_services
 
 from . import access, selectors
 from .csrf import pupil_csrf_protect
 from .forms import BadBody, answers_from_post, int_field, parse_save_body
+from .markup import questions_markup
 
 logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
@@ -73,8 +75,8 @@ def _state_window(request, *, need: str = "window", fresh: bool = True):
     if need == "key" and not (state.participant_id and state.key):
         return state, None
     if fresh:
-        return state, selectors.window_for_pupil(state.window_id)
-    return state, selectors.window_for_pupil_page(state.window_id)
+        return state, selectors.window_for_pupil(window_id=state.window_id)
+    return state, selectors.window_for_pupil_page(window_id=state.window_id)
 
 
 # --- Getting in ----------------------------------------------------------------------
@@ -187,7 +189,7 @@ def assent(request):
             window_id=window.pk, participant_id=state.participant_id, key=key, card_code=state.card_code
         ).store(request.session)
         return redirect("surveys:pupil_page", no=1)
-    use = selectors.card_use(window.pk, state.participant_id, own_key=held)
+    use = selectors.card_use(window_id=window.pk, participant_id=state.participant_id, own_key=held)
     return render(
         request,
         "surveys/pupil/assent.html",
@@ -203,16 +205,16 @@ _UNREAD = object()
 
 def _render_page(request, window, state, pages, page, *, error="", status=200, answers=None, response=_UNREAD):
     if response is _UNREAD:
-        response = selectors.response_for_key(state.key)
+        response = selectors.response_for_key(key=state.key)
     context = _context(
         window,
         page=page,
         total=len(pages),
         last=page.number == len(pages),
         key=state.key,
-        seq=selectors.next_client_seq(response),
-        questions=selectors.questions_markup(
-            page, answers if answers is not None else selectors.saved_answers(response, page)
+        seq=selectors.next_client_seq(response=response),
+        questions=questions_markup(
+            page, answers if answers is not None else selectors.saved_answers(response=response, page=page)
         ),
         error=error,
     )
@@ -226,17 +228,19 @@ def page(request, no: int):
     if window is None:
         return redirect("surveys:pupil_join")
     if request.method == "GET":
-        sent = selectors.response_for_key(state.key)
+        sent = selectors.response_for_key(key=state.key)
         if sent is not None:
-            selectors.note_answered(window)
-        pages = selectors.pages_for(window)
+            # A committed response uses this version: the admin refuses edits from now on,
+            # so its pages may be cached.
+            survey_pages.mark_frozen(selectors.version_marker(window=window))
+        pages = selectors.pages_for(window=window)
         if not 1 <= no <= len(pages):
             return redirect("surveys:pupil_page", no=1)
         if sent is not None and sent.submitted_on is not None:
             return redirect("surveys:pupil_thanks")  # already sent: nothing left to change
         return _render_page(request, window, state, pages, pages[no - 1], response=sent)
 
-    pages = selectors.pages_for(window)
+    pages = selectors.pages_for(window=window)
     if not 1 <= no <= len(pages):
         return redirect("surveys:pupil_page", no=1)
     current = pages[no - 1]
@@ -261,7 +265,7 @@ def page(request, no: int):
                 return _render_page(request, window, state, pages, current, error=refused.message, status=422)
             # Without JavaScript, the same form sent again with new choices (back button)
             # is a new save, not a replay: give it a fresh sequence number once.
-            seq = selectors.next_client_seq(selectors.response_for_key(state.key))
+            seq = selectors.next_client_seq(response=selectors.response_for_key(key=state.key))
         except submission.WindowClosed:
             return render(request, "surveys/pupil/closed.html", _context(window), status=409)
         except submission.SubmissionError as refused:
@@ -343,7 +347,7 @@ def thanks(request):
     state, window = _state_window(request, fresh=False)
     if window is None:
         return redirect("surveys:pupil_join")
-    sent = selectors.response_for_key(state.key)
+    sent = selectors.response_for_key(key=state.key)
     if sent is not None and sent.submitted_on is not None:
         # The answers are in: the session forgets the participant and the submission key,
         # keeping only the window (for this page's signposting) and the card code (for
@@ -369,11 +373,11 @@ def talk(request):
         return redirect("surveys:pupil_talk_sent")
     code = state.card_code if window.linkage == SurveyWindow.Linkage.CARDS else ""
     try:
-        submission.talk_request_create(window_id=window.pk, school_id=window.group.school_id, card_code=code)
-    except submission.TalkClosed:
+        talk_services.talk_request_create(window_id=window.pk, school_id=window.group.school_id, card_code=code)
+    except talk_services.TalkClosed:
         access.talk_press_undo(session_key=session_key, window_id=window.pk)
         return render(request, "surveys/pupil/talk_closed.html", _context(window), status=409)
-    except submission.TalkLimited:
+    except talk_services.TalkLimited:
         access.talk_press_undo(session_key=session_key, window_id=window.pk)
         return render(request, "surveys/pupil/talk_not_sent.html", _context(window), status=429)
     except Exception:

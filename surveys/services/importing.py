@@ -25,9 +25,8 @@ from django.utils import timezone
 from accounts.models import School
 from lessons.models import TeachingGroup
 
-from .. import codes
-from .. import scales as response_scales
-from ..models import Answer, Item, OutboxMessage, Participant, Response, SurveyWindow
+from .. import codes, response_scales
+from ..models import Answer, Item, Participant, Response, SurveyWindow
 from ..pseudonyms import card_code_hash
 from .outbox import outbox_message_create
 
@@ -295,11 +294,6 @@ def responses_import(*, text: str) -> ImportResult:
             Participant.objects.filter(pk=row.participant.pk).update(year_group=row.window.group.year_group)
         result.created += status == Response.Status.COMPLETED
         touched.add(row.window.pk)
-    # Same follow-up as an online submission (docs/decisions.md#1): one message per window touched.
-    OutboxMessage.objects.bulk_create(
-        OutboxMessage(kind="response_completed", payload={"window_id": window_id, "response_id": None})
-        for window_id in sorted(touched)
-    )
     if touched:
         # Outcomes recount these windows' classes (consumer: outcomes.receivers).
         outbox_message_create(kind="responses_imported", payload={"window_ids": sorted(touched)})

@@ -1,9 +1,8 @@
 """Rules for instrument versions: freezing, copying to a new draft, and publishing.
 
-Year groups and ages (England): pupils in Year Y are Y+4 on 1 September and turn Y+5
-during the school year (Year 7: 11, turning 12). An instrument suits a year group when the
-age its pupils reach during the year, Y+5, lies inside the instrument's age range, so a
-9–16 instrument suits Years 4 to 11.
+An instrument suits a year group when the age its pupils reach during the school year
+(``accounts.school_year.year_group_age``: Y+5 for Year Y) lies inside the instrument's
+age range, so a 9–16 instrument suits Years 4 to 11.
 """
 
 from __future__ import annotations
@@ -14,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+
+from accounts.school_year import year_group_age
 
 from ..models import Instrument, InstrumentVersion, Item, Response, ResponseScale, Scale
 
@@ -26,16 +27,6 @@ FROZEN_MESSAGE = (
     "This version already has pupil responses, so it cannot be changed: every stored answer "
     "must keep the wording it was given to. Use 'New version' to copy it to a draft and edit that."
 )
-
-
-def year_group_age(year_group: int) -> int:
-    """The age pupils in ``year_group`` reach during the school year (see module docstring)."""
-    return year_group + 5
-
-
-def year_group_ages(year_group: int) -> tuple[int, int]:
-    """Youngest and oldest age in the year group over the school year."""
-    return year_group + 4, year_group + 5
 
 
 def instrument_suits_year_group(instrument: Instrument, year_group: int) -> bool:
@@ -89,20 +80,14 @@ def instrument_version_new_draft(*, version: InstrumentVersion, notes: str = "")
 
 
 def programmes_using(instrument: Instrument) -> list:
-    """Programmes whose classes have run, or are running, a survey with this instrument,
-    plus any programme page linked to it by a field named ``survey_instrument``."""
+    """Programmes whose classes have run, or are running, a survey with this instrument."""
     from lessons.models import ProgrammePage
 
-    found = {
-        page.pk: page
-        for page in ProgrammePage.objects.filter(
-            teaching_groups__survey_windows__instrument_version__instrument=instrument
-        ).distinct()
-    }
-    if any(field.name == "survey_instrument" for field in ProgrammePage._meta.get_fields()):
-        for page in ProgrammePage.objects.filter(survey_instrument=instrument):
-            found[page.pk] = page
-    return list(found.values())
+    return list(
+        ProgrammePage.objects.filter(teaching_groups__survey_windows__instrument_version__instrument=instrument)
+        .distinct()
+        .order_by("pk")
+    )
 
 
 def publish_problems(version: InstrumentVersion, *, programmes: Iterable | None = None) -> list[str]:
@@ -137,7 +122,7 @@ def publish_problems(version: InstrumentVersion, *, programmes: Iterable | None 
     if programmes is None:
         programmes = programmes_using(instrument)
     for programme in programmes:
-        outside = [y for y in getattr(programme, "year_groups", []) if not instrument_suits_year_group(instrument, y)]
+        outside = [y for y in programme.year_groups if not instrument_suits_year_group(instrument, y)]
         if outside:
             years = ", ".join(f"Year {y}" for y in outside)
             problems.append(

@@ -18,6 +18,8 @@ from django.db.models import F, Max, Q, QuerySet
 from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 
+from accounts.school_year import academic_year_end
+
 from ..models import AccessCounter, Answer, OutboxMessage, PageSave, Participant, Response, SurveyWindow, TalkRequest
 
 TALK_REQUEST_DAYS = 90
@@ -66,11 +68,6 @@ def _last_closed_by_school_year() -> dict[tuple[int, int], dt.date]:
         .annotate(last_closed_on=Max("closed_on"))
     )
     return {(row["group__school_id"], row["group__academic_year"]): row["last_closed_on"] for row in rows}
-
-
-def _academic_year_end(academic_year: int) -> dt.date:
-    """The last day of an academic year (2026 is 2026/27, which ends on 31 August 2027)."""
-    return dt.date(academic_year + 1, 8, 31)
 
 
 def _purging(responses: QuerySet[Response], reason: str) -> None:
@@ -128,7 +125,7 @@ def pupil_data_purge(*, today: dt.date | None = None) -> PurgeResult:
     last_closed = _last_closed_by_school_year()
     expired_years = Q(pk__in=[])
     for school_id, academic_year in Participant.objects.values_list("school_id", "academic_year").distinct():
-        ended_on = last_closed.get((school_id, academic_year)) or _academic_year_end(academic_year)
+        ended_on = last_closed.get((school_id, academic_year)) or academic_year_end(academic_year)
         if ended_on <= linkage_cutoff:
             expired_years |= Q(school_id=school_id, academic_year=academic_year)
     expired_participants = Participant.objects.filter(expired_years)

@@ -13,8 +13,10 @@ PostgreSQL, so pupils do not queue behind each other, while ``window_close``'s
 ``SELECT ... FOR UPDATE`` waits for saves in flight and every later save waits for the
 close): no answer is accepted after a close commits and none is refused before it.
 
-Completion writes an ``OutboxMessage`` in the same transaction; Celery is never called
-from here. Only dates are stored, never times, addresses or devices.
+Nothing follows a completion outside this transaction (the outcomes engine counts a
+class when its window closes), and Celery is never called from here. Only dates are
+stored, never times, addresses or devices. The statements this module sends by hand are
+in ``surveys.pupil.sql``.
 """
 
 from __future__ import annotations
@@ -22,42 +24,21 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from lessons.models import TeachingGroup
-from surveys import rows
-from surveys import scales as response_scales
-from surveys.models import (
-    Answer,
-    InstrumentVersion,
-    PageSave,
-    Participant,
-    Response,
-    SurveyWindow,
-    TalkRequest,
-)
-from surveys.selectors import (
-    mark_version_frozen,
-    remember_survey_pages,
-    survey_pages_for_version_id,
-    version_marker,
-)
-from surveys.services.outbox import outbox_message_create
-from surveys.services.windows import quota_room, window_quota
-
-logger = logging.getLogger(__name__)
+from surveys import response_scales, survey_pages
+from surveys.models import Answer, Participant, Response, SurveyWindow
+from surveys.pupil import sql
+from surveys.services.windows import quota_room
 
 MAX_CLIENT_SEQ = 2**31 - 1
 MISSING_CODES = {"dk": Answer.Missing.DONT_KNOW, "pns": Answer.Missing.PREFER_NOT, "skip": Answer.Missing.SKIPPED}
 _DEMOGRAPHIC_FIELD = {"gender": "gender", "ethnicity": "ethnic_group"}
-_KEY_FIELD = Response._meta.get_field("submission_key")
 
 
 class SubmissionError(Exception):
@@ -171,39 +152,17 @@ def _check_key(submission_key: object, page_no: object, client_seq: object) -> u
 
 def _lock_window(window_id: int) -> SurveyWindow:
     """Re-read the window inside the transaction under a lock that conflicts with the
-    close's ``FOR UPDATE``. PostgreSQL: ``FOR SHARE OF`` the window (pupils share it);
-    elsewhere ``select_for_update`` (SQLite serialises writers anyway). The window comes
-    with ``version_created_at`` (its instrument version's), the pages cache's marker."""
-    if connection.vendor == "postgresql":
-        table = SurveyWindow._meta.db_table
-        versions = InstrumentVersion._meta.db_table
-        rows = list(
-            SurveyWindow.objects.raw(
-                f"SELECT w.*, v.created_at AS version_created_at FROM {table} w "  # noqa: S608
-                f"JOIN {versions} v ON v.id = w.instrument_version_id WHERE w.id = %s FOR SHARE OF w",
-                [window_id],
-            )
-        )
-        if not rows:
-            raise NotAllowed("This survey is no longer available.")
-        return rows[0]
-    window = SurveyWindow.objects.select_for_update().select_related("instrument_version").filter(pk=window_id).first()
+    close's ``FOR UPDATE`` but not with other pupils' saves (``sql.window_for_save``). The
+    window comes with ``version_created_at``, the pages cache's marker."""
+    window = sql.window_for_save(window_id)
     if window is None:
         raise NotAllowed("This survey is no longer available.")
-    window.version_created_at = window.instrument_version.created_at
     return window
 
 
 def _response_for_key(*, window: SurveyWindow, participant_id: int | None, key: uuid.UUID) -> Response | None:
-    """The response for this key, locked for the rest of the transaction (one prepared
-    statement: this runs in every save)."""
-    columns = rows.columns(Response, "r")
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    row = rows.fetch_one(
-        f"SELECT {columns.select()} FROM {columns.table} r WHERE r.submission_key = %s{lock}",  # noqa: S608
-        [_KEY_FIELD.get_db_prep_value(key, connection)],
-    )
-    response = columns.build(row, 0) if row is not None else None
+    """The response for this key, locked for the rest of the transaction."""
+    response = sql.response_for_save(key)
     if response is not None and (response.window_id != window.pk or response.participant_id != participant_id):
         raise KeyReused("This submission key belongs to someone else.")
     return response
@@ -249,17 +208,7 @@ def _apply_answers(response: Response, page, cleaned: Mapping[str, object]) -> N
             values.append((response.pk, item.pk, value, ""))
         else:
             values.append((response.pk, item.pk, None, MISSING_CODES[value]))
-    if values:
-        # One upsert for the page (PostgreSQL and SQLite 3.24+ share this syntax): a later
-        # save of the same page replaces its answers, under the (response, item) constraint.
-        table = connection.ops.quote_name(Answer._meta.db_table)
-        placeholders = ", ".join(["(%s, %s, %s, %s)"] * len(values))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (response_id, item_id, value, missing) VALUES {placeholders} "  # noqa: S608
-                "ON CONFLICT (response_id, item_id) DO UPDATE SET value = excluded.value, missing = excluded.missing",
-                [part for row in values for part in row],
-            )
+    sql.answers_upsert(values)
     if demographic_fields:
         response.save(update_fields=demographic_fields)
 
@@ -268,44 +217,12 @@ def _replayed(*, response: Response, page_no: int, client_seq: int, digest: str)
     """True when this exact save (response, page, sequence number and body) is already
     stored: a replay, answered with the original success. The same (response, page,
     sequence number) with another body is refused as ``KeyReused``."""
-    previous = rows.fetch_one(
-        f"SELECT body_hash FROM {connection.ops.quote_name(PageSave._meta.db_table)} "  # noqa: S608
-        "WHERE response_id = %s AND page_no = %s AND client_seq = %s",
-        [response.pk, page_no, client_seq],
-    )
+    previous = sql.page_save_body_hash(response_id=response.pk, page_no=page_no, client_seq=client_seq)
     if previous is None:
         return False
-    if previous[0] != digest:
+    if previous != digest:
         raise KeyReused("These answers were already saved with different choices.")
     return True
-
-
-def _record_page_save(*, response: Response, page_no: int, client_seq: int, digest: str, today) -> bool | None:
-    """Write the idempotency record of this save and say whether a newer save of the same
-    page exists (then its answers stand); ``None`` when the same (response, page, sequence
-    number) is already stored (a replay or a concurrent twin: the caller decides which).
-    PostgreSQL: one statement (``INSERT ... ON CONFLICT DO NOTHING`` and the ``EXISTS``),
-    no savepoint; elsewhere the portable savepoint + insert + exists."""
-    if connection.vendor == "postgresql":
-        table = PageSave._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"WITH ins AS (INSERT INTO {table} (response_id, page_no, client_seq, body_hash, saved_on) "  # noqa: S608
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id) "
-                f"SELECT (SELECT count(*) FROM ins), EXISTS (SELECT 1 FROM {table} "
-                "WHERE response_id = %s AND page_no = %s AND client_seq > %s)",
-                [response.pk, page_no, client_seq, digest, today, response.pk, page_no, client_seq],
-            )
-            inserted, newer = cursor.fetchone()
-        return bool(newer) if inserted else None
-    try:
-        with transaction.atomic():
-            PageSave.objects.create(
-                response=response, page_no=page_no, client_seq=client_seq, body_hash=digest, saved_on=today
-            )
-    except IntegrityError:
-        return None
-    return PageSave.objects.filter(response=response, page_no=page_no, client_seq__gt=client_seq).exists()
 
 
 def _counted_or_over_quota(window: SurveyWindow) -> str:
@@ -344,8 +261,8 @@ def page_save(
     key = _check_key(submission_key, page_no, client_seq)
     today = today or timezone.localdate()
     window = _lock_window(window_id)
-    marker = version_marker(window.instrument_version_id, window.version_created_at)
-    pages = survey_pages_for_version_id(
+    marker = survey_pages.version_marker(window.instrument_version_id, window.version_created_at)
+    pages = survey_pages.pages_for_version(
         window.instrument_version_id,
         marker=marker,
         layout=window.layout,
@@ -361,10 +278,8 @@ def page_save(
 
     response = _response_for_key(window=window, participant_id=participant_id, key=key)
     if response is not None:
-        mark_version_frozen(marker)  # a committed response uses this version: it can no longer change
-        remember_survey_pages(
-            marker, layout=window.layout, include_demographics=window.include_demographics, pages=pages
-        )
+        survey_pages.mark_frozen(marker)  # a committed response uses this version: it can no longer change
+        survey_pages.keep(marker, layout=window.layout, include_demographics=window.include_demographics, pages=pages)
         # A replay is answered with the original success even once the window has closed or
         # the answers were sent. Otherwise the insert below finds replays by itself, which
         # saves a statement on every ordinary save.
@@ -383,7 +298,9 @@ def page_save(
             return _result(response, page_no, len(pages), replayed=True)
         raise KeyReused("Your answers have already been sent, so they can't be changed now.")
 
-    newer = _record_page_save(response=response, page_no=page_no, client_seq=client_seq, digest=digest, today=today)
+    newer = sql.page_save_insert(
+        response_id=response.pk, page_no=page_no, client_seq=client_seq, body_hash=digest, saved_on=today
+    )
     if newer is None:
         if _replayed(response=response, page_no=page_no, client_seq=client_seq, digest=digest):
             return _result(response, page_no, len(pages), replayed=True)
@@ -397,15 +314,6 @@ def page_save(
         if response.status == Response.Status.IN_PROGRESS:
             response.status = _counted_or_over_quota(window)
         response.save(update_fields=["submitted_on", "final_hash", "status"])
-        outbox_message_create(
-            kind="response_completed",
-            payload={
-                "response_id": response.pk,
-                "window_id": window.pk,
-                "conflict": response.status == Response.Status.CONFLICT,
-                "over_quota": response.status == Response.Status.OVER_QUOTA,
-            },
-        )
     return _result(response, page_no, len(pages), replayed=False)
 
 
@@ -453,61 +361,3 @@ def sgic_participant_get_or_create(*, school_id: int, academic_year: int, code_h
     except IntegrityError:
         participant = Participant.objects.get(school_id=school_id, academic_year=academic_year, code_hash=code_hash)
     return participant
-
-
-class TalkClosed(SubmissionError):
-    status = 409
-    code = "closed"
-
-
-class TalkLimited(SubmissionError):
-    status = 429
-    code = "limited"
-
-
-# Requests are e-mailed to the leads a minute after the first of a burst, so presses made
-# close together (a class finishing at once) arrive as one e-mail.
-TALK_EMAIL_DELAY = datetime.timedelta(seconds=60)
-_TALK_LOCK = 4020  # first key of PostgreSQL's two-key advisory locks: "a window's talk requests"
-
-
-def talk_requests_allowed_per_day(class_size: int) -> int:
-    """Requests without a card code one window accepts in a day: one for every pupil the
-    window can count (``window_quota``). Each device asks at most once (the pupil views);
-    this bounds someone who keeps starting new sessions with only the class code."""
-    return window_quota(class_size)
-
-
-@transaction.atomic
-def talk_request_create(*, window_id: int, school_id: int, card_code: str, today=None) -> TalkRequest:
-    """'I'd like to talk to someone': the card code only, never answers. Pressing twice the
-    same day with a card makes one request; with a self-generated code (or before a card
-    was entered) there is no code to give, and the window takes at most
-    ``talk_requests_allowed_per_day`` such requests a day (``TalkLimited``). Refused once the
-    window has closed (``TalkClosed``). A new request tells the school's leads by e-mail
-    through the outbox (decision 1: a pupil's request never depends on the broker), a
-    minute later, in one e-mail with the other requests made meanwhile."""
-    today = today or timezone.localdate()
-    window = _lock_window(window_id)
-    if not window.is_open():
-        raise TalkClosed("This survey has closed, so we can't send your message from here.")
-    if card_code:
-        request, created = TalkRequest.objects.get_or_create(
-            school_id=school_id, window_id=window_id, card_code=card_code, requested_on=today
-        )
-    else:
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:  # count and insert take turns per window
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_TALK_LOCK, window_id])
-        class_size = TeachingGroup.objects.filter(pk=window.group_id).values_list("pupil_count", flat=True).get()
-        made = TalkRequest.objects.filter(window_id=window_id, card_code="", requested_on=today).count()
-        if made >= talk_requests_allowed_per_day(class_size):
-            logger.warning("Window %s has had %s talk requests without a card today; refusing more.", window_id, made)
-            raise TalkLimited("We couldn't send your message just now.")
-        request = TalkRequest.objects.create(school_id=school_id, window_id=window_id, card_code="", requested_on=today)
-        created = True
-    if created:
-        delay = None if getattr(settings, "UPSTREAM_OUTBOX_RELAY_ON_COMMIT", False) else TALK_EMAIL_DELAY
-        # The embedded default relays right after commit and has no beat to relay later.
-        outbox_message_create(kind="talk_requested", payload={"school_id": school_id}, delay=delay)
-    return request

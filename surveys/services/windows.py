@@ -9,12 +9,10 @@ so an answer is never accepted after the close and never refused before it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.log_actions import log
@@ -25,6 +23,7 @@ from lessons.models import TeachingGroup
 
 from ..codes import new_join_code
 from ..models import InstrumentVersion, Response, SurveyWindow, TalkRequest
+from ..pupil import sql
 from .instruments import instrument_suits_year_group
 from .outbox import outbox_message_create
 
@@ -171,12 +170,6 @@ def window_close(*, actor: User, window: SurveyWindow) -> SurveyWindow:
     return locked
 
 
-def response_completed_consume(payload: dict) -> None:
-    """Outbox consumer for ``response_completed``: drop the window's cached figures so
-    anything showing them recounts. Harmless to repeat."""
-    forget_window_figures([payload["window_id"]])
-
-
 def talk_requested_consume(payload: dict) -> None:
     """Outbox consumer for ``talk_requested``: one e-mail to each of the school's safeguarding
     recipients for every request of the school not yet told (see ``talk_requests_notify``)."""
@@ -254,7 +247,6 @@ def talk_request_mark_seen(*, actor: User, talk_request: TalkRequest) -> TalkReq
 # --- Quota: at most the class size plus 10 % counted responses per window ----------------
 
 QUOTA_MARGIN_PERCENT = 10
-_QUOTA_LOCK = 4019  # arbitrary first key of PostgreSQL's two-key advisory locks: "a window's quota"
 
 
 def window_quota(class_size: int) -> int:
@@ -262,19 +254,11 @@ def window_quota(class_size: int) -> int:
     return class_size + -(-class_size * QUOTA_MARGIN_PERCENT // 100)
 
 
-def forget_window_figures(window_ids: Iterable[int]) -> None:
-    """Drop cached figures of these windows (after responses are sent, counted or
-    withdrawn), so anything showing them recounts."""
-    cache.delete_many([f"surveys:window:{pk}:{name}" for pk in window_ids for name in ("completed", "summary")])
-
-
 def lock_window_quota(window_id: int) -> None:
     """Make everything that counts a window's responses against its quota take turns, until
     the transaction ends: a PostgreSQL advisory lock on the window (SQLite runs one writer at
     a time anyway). Pupils' page saves do not take it; only sends and recounts do."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_QUOTA_LOCK, window_id])
+    sql.advisory_lock(sql.QUOTA_LOCK, window_id)
 
 
 def quota_room(window: SurveyWindow) -> int:
@@ -304,5 +288,4 @@ def window_recount(*, actor: User, window: SurveyWindow) -> int:
         Response.objects.filter(pk__in=promoted).update(status=Response.Status.COMPLETED)
         log(instance=window, action="upstream.window.recount", user=actor, data={"counted": len(promoted)})
         outbox_message_create(kind="responses_recounted", payload={"window_ids": [window.pk]})
-        transaction.on_commit(lambda: forget_window_figures([window.pk]))
     return len(promoted)

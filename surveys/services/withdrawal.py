@@ -19,13 +19,12 @@ from wagtail.log_actions import log
 
 from accounts import selectors as account_selectors
 from accounts.models import School, User
-from lessons.models import academic_year_label
+from accounts.school_year import academic_year_label
 
 from ..codes import CardCodeError, validate_card_code
 from ..models import Answer, PageSave, Participant, Response, TalkRequest
 from ..pseudonyms import card_code_hash
 from .outbox import outbox_message_create
-from .windows import forget_window_figures
 
 
 class WithdrawalError(ValueError):
@@ -128,5 +127,4 @@ def pupil_withdraw(*, actor: User, school: School, academic_year: int, card_code
     if result.responses:
         # The pupil must vanish from every outcome figure (consumer: outcomes.receivers).
         outbox_message_create(kind="pupil_withdrawn", payload={"window_ids": sorted(window_ids)})
-    transaction.on_commit(lambda: forget_window_figures(window_ids))
     return result

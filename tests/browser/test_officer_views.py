@@ -15,8 +15,8 @@ from playwright.sync_api import expect
 
 from accounts.models import LocalAuthority
 from accounts.roles import OFFICER
+from accounts.school_year import academic_year_for
 from lessons.roles import ensure_lesson_permissions
-from lessons.services import academic_year_for
 from surveys.roles import ensure_survey_permissions
 from tests.browser.helpers import serious_violations
 from tests.browser.vru import sign_in_with_second_factor

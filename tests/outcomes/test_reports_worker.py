@@ -45,7 +45,11 @@ def _worker_main() -> None:  # pragma: no cover - runs in the worker subprocess
         task_default_queue=os.environ["REPORT_TEST_QUEUE"],
         result_backend=None,
         # Give up on a dead worker's message after 2 s (production: an hour), and look often.
-        broker_transport_options={"visibility_timeout": 2, "unacked_restore_interval": 1, "unacked_restore_throttle": 1},
+        broker_transport_options={
+            "visibility_timeout": 2,
+            "unacked_restore_interval": 1,
+            "unacked_restore_throttle": 1,
+        },
     )
     marker = Path(os.environ["REPORT_TEST_MARKER"])
     original = render.report_pdf

@@ -243,11 +243,11 @@ def _after_the_delay():
 
 
 def test_a_pupil_asking_to_talk_emails_the_schools_leads_without_the_code(mailoutbox):
-    from surveys.services import submission
+    from surveys.services import talk
 
     window, school, lead = _school_with_leads()
-    submission.talk_request_create(window_id=window.pk, school_id=school.pk, card_code="AB3K9QC")
-    submission.talk_request_create(window_id=window.pk, school_id=school.pk, card_code="AB3K9QC")  # pressed twice
+    talk.talk_request_create(window_id=window.pk, school_id=school.pk, card_code="AB3K9QC")
+    talk.talk_request_create(window_id=window.pk, school_id=school.pk, card_code="AB3K9QC")  # pressed twice
     assert OutboxMessage.objects.filter(kind="talk_requested").count() == 1
     assert OutboxMessage.objects.get().payload == {"school_id": school.pk}  # no request id, no response id
     assert mailoutbox == []  # nothing is sent from the pupil's request itself
@@ -269,11 +269,11 @@ def test_a_pupil_asking_to_talk_emails_the_schools_leads_without_the_code(mailou
 
 
 def test_a_burst_of_requests_from_a_school_makes_one_email_per_lead(mailoutbox):
-    from surveys.services import submission
+    from surveys.services import talk
 
     window, school, lead = _school_with_leads()
     for code in ("AB3K9QC", "", "", "ZZ9Q2AB"):
-        submission.talk_request_create(window_id=window.pk, school_id=school.pk, card_code=code)
+        talk.talk_request_create(window_id=window.pk, school_id=school.pk, card_code=code)
     with _after_the_delay():
         relay_outbox()
     assert [message.to for message in mailoutbox] == [[lead.email]]
@@ -281,7 +281,7 @@ def test_a_burst_of_requests_from_a_school_makes_one_email_per_lead(mailoutbox):
     assert "4 pupils" in mailoutbox[0].body
     assert not TalkRequest.objects.filter(leads_notified=False).exists()
     # A later request is a new batch of one.
-    submission.talk_request_create(window_id=window.pk, school_id=school.pk, card_code="")
+    talk.talk_request_create(window_id=window.pk, school_id=school.pk, card_code="")
     with freeze_time(timezone.now() + dt.timedelta(minutes=5)):
         relay_outbox()
     assert len(mailoutbox) == 2 and mailoutbox[1].subject == "[Upstream] A pupil in 8R asked to talk to someone"
@@ -290,10 +290,10 @@ def test_a_burst_of_requests_from_a_school_makes_one_email_per_lead(mailoutbox):
 def test_an_email_failure_leaves_the_requests_untold_and_is_tried_again(mailoutbox, monkeypatch):
     from django.core.mail import EmailMultiAlternatives
 
-    from surveys.services import submission
+    from surveys.services import talk
 
     window, school, lead = _school_with_leads()
-    submission.talk_request_create(window_id=window.pk, school_id=school.pk, card_code="")
+    talk.talk_request_create(window_id=window.pk, school_id=school.pk, card_code="")
     original = EmailMultiAlternatives.send
 
     def smtp_down(self, *args, **kwargs):
@@ -313,13 +313,13 @@ def test_an_email_failure_leaves_the_requests_untold_and_is_tried_again(mailoutb
 
 def test_a_withdrawn_talk_request_sends_nothing(mailoutbox):
     from accounts.models import Membership
-    from surveys.services import submission
+    from surveys.services import talk
     from tests.factories import MembershipFactory
     from tests.surveys.factories import SurveyWindowFactory
 
     window = SurveyWindowFactory()
     MembershipFactory(school=window.group.school, role=Membership.Role.SCHOOL_LEAD)
-    submission.talk_request_create(window_id=window.pk, school_id=window.group.school_id, card_code="")
+    talk.talk_request_create(window_id=window.pk, school_id=window.group.school_id, card_code="")
     TalkRequest.objects.all().delete()
     with _after_the_delay():
         relay_outbox()

@@ -49,8 +49,8 @@ from django.test import Client
 from surveys import demo, sgic
 from surveys.models import Response, SurveyWindow
 from surveys.pupil import access
-from surveys.pupil.selectors import MISSING_OPTIONS
-from surveys.scales import PRESETS
+from surveys.pupil.markup import MISSING_OPTIONS
+from surveys.response_scales import PRESETS
 from tests.surveys.factories import PupilSurveyWindowFactory, TeachingGroupFactory, make_pupil, programme_page
 
 PRIMARY_AGE = 9.0

@@ -17,15 +17,15 @@ pytestmark = pytest.mark.django_db
 
 def test_survey_pages_group_by_scale_and_put_demographics_last():
     version = make_version()
-    pages = selectors.survey_pages(version)
+    pages = selectors.survey_pages(version=version)
     assert [[q["code"] for q in page.questions] for page in pages] == [
         ["SAF_01", "SAF_02"],
         ["VIO_01", "VIO_02"],
         ["GENDER"],
     ]
     assert pages[-1].heading == "About you"
-    assert len(selectors.survey_pages(version, layout="item")) == 5
-    assert len(selectors.survey_pages(version, include_demographics=False)) == 2
+    assert len(selectors.survey_pages(version=version, layout="item")) == 5
+    assert len(selectors.survey_pages(version=version, include_demographics=False)) == 2
 
 
 def test_versions_for_year_group_are_published_licensed_and_age_appropriate():
@@ -33,14 +33,14 @@ def test_versions_for_year_group_are_published_licensed_and_age_appropriate():
     make_version(status="draft")
     make_version(min_age=14)
     make_version(licence="commercial")
-    assert selectors.versions_for_year_group(8) == [ok]
+    assert selectors.versions_for_year_group(year_group=8) == [ok]
 
 
 def test_school_lead_sees_every_window_at_the_school_and_others_none():
     window = SurveyWindowFactory()
     lead = MembershipFactory(school=window.group.school, role=Membership.Role.SCHOOL_LEAD).user
-    assert list(selectors.windows_visible_to(lead)) == [window]
-    assert not selectors.windows_visible_to(MembershipFactory().user).exists()
+    assert list(selectors.windows_visible_to(user=lead)) == [window]
+    assert not selectors.windows_visible_to(user=MembershipFactory().user).exists()
 
 
 def test_window_counts_count_each_state_and_only_completed_as_completed():
@@ -50,7 +50,7 @@ def test_window_counts_count_each_state_and_only_completed_as_completed():
     make_response(window, status=Response.Status.CONFLICT)
     make_response(window, status=Response.Status.OVER_QUOTA)
     make_response(SurveyWindowFactory())  # another window's response is not counted
-    assert selectors.window_counts(window) == {"completed": 1, "started": 1, "conflicts": 1, "over_quota": 1}
+    assert selectors.window_counts(window=window) == {"completed": 1, "started": 1, "conflicts": 1, "over_quota": 1}
 
 
 ANSWERS = {
@@ -87,6 +87,6 @@ def test_sgic_match_links_baseline_and_post_responses_with_one_element_tolerance
     other = {**ANSWERS, "carer_initial": "R", "birth_month": "02", "eye_colour": "brown"}
     fuzzy_before = _sgic_response(baseline, other, gender="boy")
     fuzzy_after = _sgic_response(post, {**other, "older_siblings": "2"}, gender="boy")
-    result = selectors.sgic_match(baseline, post)
+    result = selectors.sgic_match(baseline=baseline, post=post)
     assert result.exact == [(exact_before.pk, exact_after.pk)]
     assert result.fuzzy == [(fuzzy_before.pk, fuzzy_after.pk)]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
-from surveys.pupil.selectors import questions_markup
-from surveys.selectors import SurveyPage
+from surveys.pupil.markup import questions_markup
+from surveys.survey_pages import SurveyPage
 
 
 def _question(code, text, options, *, scale="agree5", demographic=False):
@@ -82,7 +82,7 @@ def test_younger_pupils_see_faces_beside_the_words():
 def test_dont_know_sits_apart_below_the_scale_under_its_own_label():
     """'Don't know' is not the middle of the scale: it comes after the scale's choices,
     under 'Or you can choose:', and the scales' middles read 'In between'."""
-    from surveys.scales import PRESETS
+    from surveys.response_scales import PRESETS
 
     html = questions_markup(_page(), {})
     face_block = html[html.index('name="q_FACE_01"') :]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from surveys import scales
+from surveys import response_scales
 from surveys.models import Answer, Response
 
 from .helpers import join_and_assent, post_json
@@ -75,7 +75,7 @@ def assert_nothing_out_of_range():
             assert answer.missing in {"dk", "pns", "skip"}
         else:
             assert answer.missing == ""
-            assert answer.value in scales.allowed_values(answer.item.response_scale)
+            assert answer.value in response_scales.allowed_values(answer.item.response_scale)
     for gender, ethnic in Response.objects.values_list("gender", "ethnic_group"):
         assert gender in {"", "girl", "boy", "other", "pns"}
         assert ethnic in {"", "asian", "black", "mixed", "white", "other", "pns"}

@@ -1,0 +1,407 @@
+"""Every SQL statement the project writes by hand, for the pupil path and the database
+sessions every pupil request loads. Nothing else in the apps writes SQL, except the
+outcomes engine's advisory lock and its REPEATABLE READ snapshot (outcomes/services.py,
+outcomes/selectors.py).
+
+Why it exists. A pupil's survey is 17 requests, and the statements here run in most of
+them: the session read, the save's locks, its idempotency record and its answers upsert,
+the read of a pupil's response with the answers already saved, the failed-code counters.
+Written through the ORM, each costs several times the CPU: the query compile and the
+instance building outweigh what PostgreSQL spends running the statement. Measured in
+process against the ORM queryset that does the same work (``bench/sql_gain.py``, run by
+``make bench``; the table is in bench/RESULTS.md, 2 December 2026, on the benchmark's
+shared 2-core machine), CPU per call: the response with its saved answers 0.18 ms against
+the ORM's 1.58, the session read 0.07 against 0.47, the idempotency record with its
+newer-save check 0.22 against 1.41, the answers upsert 0.25 against 0.76, the locked
+response 0.25 against 0.90 and the locked window 0.42 against 1.19. A survey makes about
+16 session reads, 6 response reads and 5 saves, so this saves some 30 ms of server CPU
+per completed survey, about a third of the 90 ms a survey cost in that run.
+
+How it is written.
+
+- Table and column names come from the models (``_meta.db_table``, ``field.column``),
+  quoted one way (the connection's ``ops.quote_name``). Every field named here is listed in
+  ``NAMED_FIELDS``; naming one that is not listed is an error, and
+  tests/surveys/pupil/test_sql.py fails when a listed field is renamed or removed.
+- The connection is the one the database router names for the model: ``db_for_read``
+  for reads, ``db_for_write`` for writes and for reads that lock rows.
+- The locked window comes back through ``Manager.raw()``, so Django applies its own
+  converters (SQLite returns UUIDs as hex and datetimes without a time zone). The other
+  reads that return model rows are ones raw() does not do as well: the window with its
+  class, school and instrument version (four models in one row), the response with one
+  row per saved answer (raw() builds a response per answer: twice the read's CPU), and
+  the locked response (raw() cost half as much CPU again as building it here, on every
+  save). Their instances are made with the models' public loading API instead
+  (``Model.from_db``, each value through ``Field.to_python`` and ``from_db_value`` where
+  the field has one, datetimes made aware as the ORM makes them). Statements that return
+  no model row use a cursor.
+- Parameters travel with the statement. These are not prepared statements: Django's
+  psycopg backend binds parameters on the client, and PostgreSQL parses each statement.
+- One text for PostgreSQL and SQLite (3.35 or later, for ``RETURNING``). The only
+  differences are locks: row locks come from the backend's features (``FOR SHARE OF`` and
+  ``FOR UPDATE`` on PostgreSQL, nothing on SQLite, which runs one writer at a time), and
+  the advisory locks exist only on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import connections, router
+from django.db.models import Model
+from django.utils import timezone
+
+from accounts.models import School
+from lessons.models import TeachingGroup
+from surveys.models import AccessCounter, Answer, InstrumentVersion, Item, PageSave, Response, SurveyWindow
+
+#: The fields the statements below name, per model. tests/surveys/pupil/test_sql.py checks
+#: that each still exists with a column (``named_field_problems``).
+NAMED_FIELDS: dict[type[Model], tuple[str, ...]] = {
+    SurveyWindow: ("instrument_version", "group"),
+    TeachingGroup: ("school",),
+    InstrumentVersion: ("created_at",),
+    Response: ("submission_key",),
+    Answer: ("response", "item", "value", "missing"),
+    Item: ("code",),
+    PageSave: ("response", "page_no", "client_seq", "body_hash", "saved_on"),
+    AccessCounter: ("counter_key", "count", "expires_at"),
+    Session: ("session_key", "session_data", "expire_date"),
+}
+
+#: First keys of PostgreSQL's two-key advisory locks (the second is the window's id). The
+#: outcomes engine uses 4020 for its area rollups (outcomes/services.py).
+QUOTA_LOCK = 4019
+TALK_LOCK = 4021
+
+
+def named_field_problems(named: dict[type[Model], Sequence[str]] | None = None) -> list[str]:
+    """Fields named in ``NAMED_FIELDS`` that the models no longer have (or that have no
+    column): empty when every statement here can be built."""
+    problems = []
+    for model, names in (NAMED_FIELDS if named is None else named).items():
+        for name in names:
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                problems.append(f"{model._meta.label}.{name}: no such field")
+                continue
+            if getattr(field, "column", None) is None:
+                problems.append(f"{model._meta.label}.{name}: has no column")
+    return problems
+
+
+class _Names:
+    """Quoted table and column names for one connection."""
+
+    def __init__(self, connection):
+        self.quote = connection.ops.quote_name
+
+    def table(self, model: type[Model]) -> str:
+        return self.quote(model._meta.db_table)
+
+    def column(self, model: type[Model], name: str, alias: str = "") -> str:
+        if name not in NAMED_FIELDS.get(model, ()):
+            raise ImproperlyConfigured(f"surveys.pupil.sql names {model._meta.label}.{name}: list it in NAMED_FIELDS")
+        quoted = self.quote(model._meta.get_field(name).column)
+        return f"{alias}.{quoted}" if alias else quoted
+
+    def all_columns(self, model: type[Model], alias: str) -> str:
+        """Every concrete column of the model (for ``Manager.raw()``), none typed by hand."""
+        return ", ".join(f"{alias}.{self.quote(field.column)}" for field in model._meta.concrete_fields)
+
+    def pk(self, model: type[Model], alias: str = "") -> str:
+        quoted = self.quote(model._meta.pk.column)
+        return f"{alias}.{quoted}" if alias else quoted
+
+
+@functools.cache
+def _statements(alias: str) -> dict[str, str]:
+    """The statements for one database alias, built once from the models."""
+    connection = connections[alias]
+    n = _Names(connection)
+    features = connection.features
+    share_lock = " FOR SHARE OF w" if features.has_select_for_update_of else ""
+    update_lock = " FOR UPDATE" if features.has_select_for_update else ""
+    answer, page_save, counter, session = Answer, PageSave, AccessCounter, Session
+    counters = n.table(counter)
+    count, expires = n.column(counter, "count"), n.column(counter, "expires_at")
+    return {
+        "lock_window": (
+            f"SELECT {n.all_columns(SurveyWindow, 'w')}, {n.column(InstrumentVersion, 'created_at', 'v')}"
+            f" AS version_created_at FROM {n.table(SurveyWindow)} w"
+            f" JOIN {n.table(InstrumentVersion)} v ON {n.pk(InstrumentVersion, 'v')}"
+            f" = {n.column(SurveyWindow, 'instrument_version', 'w')}"
+            f" WHERE {n.pk(SurveyWindow, 'w')} = %s{share_lock}"
+        ),
+        "window_with_class": (
+            f"SELECT {n.all_columns(SurveyWindow, 'w')}, {n.all_columns(TeachingGroup, 'g')},"
+            f" {n.all_columns(School, 's')}, {n.all_columns(InstrumentVersion, 'v')} FROM {n.table(SurveyWindow)} w"
+            f" JOIN {n.table(TeachingGroup)} g ON {n.pk(TeachingGroup, 'g')} = {n.column(SurveyWindow, 'group', 'w')}"
+            f" JOIN {n.table(School)} s ON {n.pk(School, 's')} = {n.column(TeachingGroup, 'school', 'g')}"
+            f" JOIN {n.table(InstrumentVersion)} v ON {n.pk(InstrumentVersion, 'v')}"
+            f" = {n.column(SurveyWindow, 'instrument_version', 'w')} WHERE {n.pk(SurveyWindow, 'w')} = %s"
+        ),
+        "response_for_update": (
+            f"SELECT {n.all_columns(Response, 'r')} FROM {n.table(Response)} r"
+            f" WHERE {n.column(Response, 'submission_key', 'r')} = %s{update_lock}"
+        ),
+        "response_with_answers": (
+            f"SELECT {n.all_columns(Response, 'r')},"
+            f" (SELECT MAX({n.column(page_save, 'client_seq', 'ps')}) FROM {n.table(page_save)} ps"
+            f" WHERE {n.column(page_save, 'response', 'ps')} = {n.pk(Response, 'r')}),"
+            f" {n.column(Item, 'code', 'i')}, {n.column(answer, 'value', 'a')}, {n.column(answer, 'missing', 'a')}"
+            f" FROM {n.table(Response)} r"
+            f" LEFT JOIN {n.table(answer)} a ON {n.column(answer, 'response', 'a')} = {n.pk(Response, 'r')}"
+            f" LEFT JOIN {n.table(Item)} i ON {n.pk(Item, 'i')} = {n.column(answer, 'item', 'a')}"
+            f" WHERE {n.column(Response, 'submission_key', 'r')} = %s"
+        ),
+        "answers_upsert": (
+            f"INSERT INTO {n.table(answer)} ({n.column(answer, 'response')}, {n.column(answer, 'item')},"
+            f" {n.column(answer, 'value')}, {n.column(answer, 'missing')}) VALUES {{rows}}"
+            f" ON CONFLICT ({n.column(answer, 'response')}, {n.column(answer, 'item')}) DO UPDATE SET"
+            f" {n.column(answer, 'value')} = excluded.{n.column(answer, 'value')},"
+            f" {n.column(answer, 'missing')} = excluded.{n.column(answer, 'missing')}"
+        ),
+        # Inserted: one row, saying whether a newer save of the same page exists. Already
+        # there (the same response, page and sequence number): no row.
+        "page_save_insert": (
+            f"INSERT INTO {n.table(page_save)} ({n.column(page_save, 'response')}, {n.column(page_save, 'page_no')},"
+            f" {n.column(page_save, 'client_seq')}, {n.column(page_save, 'body_hash')},"
+            f" {n.column(page_save, 'saved_on')}) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+            f" RETURNING EXISTS (SELECT 1 FROM {n.table(page_save)} newer"
+            f" WHERE {n.column(page_save, 'response', 'newer')} = %s AND {n.column(page_save, 'page_no', 'newer')} = %s"
+            f" AND {n.column(page_save, 'client_seq', 'newer')} > %s)"
+        ),
+        "page_save_body_hash": (
+            f"SELECT {n.column(page_save, 'body_hash')} FROM {n.table(page_save)}"
+            f" WHERE {n.column(page_save, 'response')} = %s AND {n.column(page_save, 'page_no')} = %s"
+            f" AND {n.column(page_save, 'client_seq')} = %s"
+        ),
+        # Fixed periods from the first count: a counter whose period has ended starts at 1.
+        "counter_add": (
+            f"INSERT INTO {counters} ({n.column(counter, 'counter_key')}, {count}, {expires}) VALUES (%s, 1, %s)"
+            f" ON CONFLICT ({n.column(counter, 'counter_key')}) DO UPDATE SET"
+            f" {count} = CASE WHEN {counters}.{expires} <= %s THEN 1 ELSE {counters}.{count} + 1 END,"
+            f" {expires} = CASE WHEN {counters}.{expires} <= %s THEN excluded.{expires} ELSE {counters}.{expires} END"
+            f" RETURNING {count}"
+        ),
+        "counter_values": (
+            f"SELECT {n.column(counter, 'counter_key')}, {count} FROM {counters}"
+            f" WHERE {n.column(counter, 'counter_key')} IN ({{keys}}) AND {expires} > %s"
+        ),
+        "session_load": (
+            f"SELECT {n.column(session, 'session_data')} FROM {n.table(session)}"
+            f" WHERE {n.column(session, 'session_key')} = %s AND {n.column(session, 'expire_date')} > %s"
+        ),
+        "session_exists": (f"SELECT 1 FROM {n.table(session)} WHERE {n.column(session, 'session_key')} = %s"),
+        "session_insert": (
+            f"INSERT INTO {n.table(session)} ({n.column(session, 'session_key')}, {n.column(session, 'session_data')},"
+            f" {n.column(session, 'expire_date')}) VALUES (%s, %s, %s)"
+            f" ON CONFLICT ({n.column(session, 'session_key')}) DO NOTHING"
+        ),
+        "session_update": (
+            f"UPDATE {n.table(session)} SET {n.column(session, 'session_data')} = %s,"
+            f" {n.column(session, 'expire_date')} = %s WHERE {n.column(session, 'session_key')} = %s"
+        ),
+        "advisory_lock": "SELECT pg_advisory_xact_lock(%s, %s)" if connection.vendor == "postgresql" else "",
+    }
+
+
+def statements(alias: str = "default") -> dict[str, str]:
+    """The statements as sent to ``alias`` (for tests and the bench)."""
+    return dict(_statements(alias))
+
+
+def _prep(model: type[Model], name: str, value, alias: str):
+    return model._meta.get_field(name).get_db_prep_value(value, connections[alias])
+
+
+@functools.cache
+def _loading(model: type[Model]) -> tuple[list, list[str]]:
+    """The model's concrete fields (with whether each has ``from_db_value``) and attnames."""
+    fields = [(field, hasattr(field, "from_db_value")) for field in model._meta.concrete_fields]
+    return fields, [field.attname for field, _ in fields]
+
+
+def _instance(model: type[Model], alias: str, values: Sequence) -> Model:
+    """An instance of ``model`` from its concrete columns' values in a row (in
+    ``_meta.concrete_fields`` order, as ``_Names.all_columns`` selects them), loaded the
+    way the ORM loads one (``Model.from_db``), each value made the field's Python type."""
+    fields, attnames = _loading(model)
+    connection = connections[alias]
+    python = []
+    for (field, from_db), value in zip(fields, values, strict=True):
+        if value is not None:
+            if from_db:
+                value = field.from_db_value(value, None, connection)
+            value = field.to_python(value)
+            if settings.USE_TZ and isinstance(value, dt.datetime) and timezone.is_naive(value):
+                value = timezone.make_aware(value, dt.UTC)  # SQLite keeps UTC without a zone
+        python.append(value)
+    return model.from_db(alias, attnames, python)
+
+
+def _fetch(alias: str, sql: str, params: Sequence, *, many: bool = False):
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if many else cursor.fetchone()
+
+
+# --- The page save (surveys.services.submission) ------------------------------------------
+
+
+def window_for_save(window_id: int) -> SurveyWindow | None:
+    """The window under a row lock that conflicts with the close's ``FOR UPDATE`` but not
+    with other pupils' saves (``FOR SHARE OF``), with ``version_created_at``, its instrument
+    version's creation time as the database returns it (raw annotations are not converted)."""
+    alias = router.db_for_write(SurveyWindow)
+    found = list(SurveyWindow.objects.raw(_statements(alias)["lock_window"], [window_id], using=alias))
+    return found[0] if found else None
+
+
+def response_for_save(submission_key) -> Response | None:
+    """The response with this submission key, locked until the transaction ends."""
+    alias = router.db_for_write(Response)
+    key = _prep(Response, "submission_key", submission_key, alias)
+    row = _fetch(alias, _statements(alias)["response_for_update"], [key])
+    return None if row is None else _instance(Response, alias, row)
+
+
+def answers_upsert(rows: Sequence[tuple[int, int, int | None, str]]) -> None:
+    """(response id, item id, value, missing code) rows in one statement: a later save of
+    the same page replaces its answers, under the (response, item) unique constraint."""
+    if not rows:
+        return
+    alias = router.db_for_write(Answer)
+    sql = _statements(alias)["answers_upsert"].format(rows=", ".join(["(%s, %s, %s, %s)"] * len(rows)))
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [part for row in rows for part in row])
+
+
+def page_save_insert(*, response_id: int, page_no: int, client_seq: int, body_hash: str, saved_on) -> bool | None:
+    """Write a save's idempotency record in one statement: whether a newer save of the same
+    page exists (then its answers stand), or ``None`` when this (response, page, sequence
+    number) is already stored (a replay or a concurrent twin)."""
+    alias = router.db_for_write(PageSave)
+    row = _fetch(
+        alias,
+        _statements(alias)["page_save_insert"],
+        [
+            response_id,
+            page_no,
+            client_seq,
+            body_hash,
+            _prep(PageSave, "saved_on", saved_on, alias),
+            response_id,
+            page_no,
+            client_seq,
+        ],
+    )
+    return None if row is None else bool(row[0])
+
+
+def page_save_body_hash(*, response_id: int, page_no: int, client_seq: int) -> str | None:
+    """The body hash stored for this (response, page, sequence number), if any."""
+    alias = router.db_for_write(PageSave)  # read inside the save's transaction
+    row = _fetch(alias, _statements(alias)["page_save_body_hash"], [response_id, page_no, client_seq])
+    return None if row is None else row[0]
+
+
+def advisory_lock(first: int, second: int, *, model: type[Model] = SurveyWindow) -> None:
+    """PostgreSQL: a transaction-level advisory lock on (first, second), held until the
+    transaction ends. SQLite runs one writer at a time, so there is nothing to take."""
+    alias = router.db_for_write(model)
+    sql = _statements(alias)["advisory_lock"]
+    if sql:
+        _fetch(alias, sql, [first, second])
+
+
+# --- The question pages (surveys.pupil.selectors) -----------------------------------------
+
+
+def window_with_class(window_id: int) -> SurveyWindow | None:
+    """The window with its class, the class's school and its instrument version, in one
+    statement (the related objects are the window's, as ``select_related`` leaves them)."""
+    alias = router.db_for_read(SurveyWindow)
+    row = _fetch(alias, _statements(alias)["window_with_class"], [window_id])
+    if row is None:
+        return None
+    widths = [len(_loading(model)[0]) for model in (SurveyWindow, TeachingGroup, School)]
+    window = _instance(SurveyWindow, alias, row[: widths[0]])
+    group = _instance(TeachingGroup, alias, row[widths[0] : widths[0] + widths[1]])
+    school = _instance(School, alias, row[widths[0] + widths[1] : sum(widths)])
+    version = _instance(InstrumentVersion, alias, row[sum(widths) :])
+    group.school = school
+    window.group = group
+    window.instrument_version = version
+    return window
+
+
+def response_with_answers(submission_key) -> tuple[Response, int | None, list[tuple[str, int | None, str]]] | None:
+    """The response with this key, the highest sequence number of its page saves (None
+    before the first) and its saved answers as (item code, value, missing code), in one
+    statement; None when no response has the key."""
+    alias = router.db_for_read(Response)
+    key = _prep(Response, "submission_key", submission_key, alias)
+    found = _fetch(alias, _statements(alias)["response_with_answers"], [key], many=True)
+    if not found:
+        return None
+    width = len(_loading(Response)[0])
+    response = _instance(Response, alias, found[0][:width])
+    answers = [(row[width + 1], row[width + 2], row[width + 3]) for row in found if row[width + 1] is not None]
+    return response, found[0][width], answers
+
+
+# --- Failed-code counters (surveys.pupil.access) -------------------------------------------
+
+
+def counter_add(key: str, *, expires_at, now) -> int:
+    """Add one to a counter and return its new value, in one statement."""
+    alias = router.db_for_write(AccessCounter)
+    when = functools.partial(_prep, AccessCounter, "expires_at", alias=alias)
+    row = _fetch(
+        alias, _statements(alias)["counter_add"], [key, when(value=expires_at), when(value=now), when(value=now)]
+    )
+    return row[0]
+
+
+def counter_values(keys: Iterable[str], *, now) -> dict[str, int]:
+    """The current (unexpired) value of each of these counters that exists."""
+    keys = list(keys)
+    alias = router.db_for_read(AccessCounter)
+    sql = _statements(alias)["counter_values"].format(keys=", ".join(["%s"] * len(keys)))
+    return dict(_fetch(alias, sql, [*keys, _prep(AccessCounter, "expires_at", now, alias)], many=True))
+
+
+# --- Database sessions (config.session_store) ----------------------------------------------
+
+
+def session_load(session_key: str, *, now) -> str | None:
+    """The encoded data of an unexpired session, or None."""
+    alias = router.db_for_read(Session)
+    row = _fetch(alias, _statements(alias)["session_load"], [session_key, _prep(Session, "expire_date", now, alias)])
+    return None if row is None else row[0]
+
+
+def session_exists(session_key: str) -> bool:
+    alias = router.db_for_read(Session)
+    return _fetch(alias, _statements(alias)["session_exists"], [session_key]) is not None
+
+
+def session_write(session_key: str, data: str, expires, *, create: bool) -> bool:
+    """Insert (``create``: never over another session) or update one session row; True when
+    a row was written."""
+    alias = router.db_for_write(Session)
+    expires = _prep(Session, "expire_date", expires, alias)
+    with connections[alias].cursor() as cursor:
+        if create:
+            cursor.execute(_statements(alias)["session_insert"], [session_key, data, expires])
+        else:
+            cursor.execute(_statements(alias)["session_update"], [data, expires, session_key])
+        return cursor.rowcount == 1
