@@ -69,7 +69,7 @@ LOG_ACTION = "upstream.analyst.export"
 #: and made with ``manage.py export_analyst_records`` instead.
 WEB_RESPONSE_LIMIT = 30_000
 Wave = SurveyWindow.Wave
-LATER_LABEL = {Compare.POST: "post", Compare.FOLLOW_UP: "follow_up"}
+LATER_LABEL: dict[str, str] = {Compare.POST: "post", Compare.FOLLOW_UP: "follow_up"}
 FIXED_COLUMNS = (
     "record_id",
     "programme",
@@ -339,7 +339,7 @@ def build_export(resolved: ResolvedFilter, *, now: dt.datetime | None = None) ->
             neutralise(instruments.get(pair.instrument_id, "")),
             NOT_SHOWN
             if published.local_authority == NOT_SHOWN
-            else neutralise(authorities.get(published.local_authority, "")),
+            else neutralise(authorities.get(published.local_authority, "")),  # type: ignore[call-overload]
             schools(published.school),
             classes(published.group),
             str(published.year_group),

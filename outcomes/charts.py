@@ -172,7 +172,7 @@ def _draw(chart: ScaleChart) -> str:
         "ytick.color": TEXT_COLOUR,
         "axes.edgecolor": "#595959",
     }
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context(rc):  # type: ignore[arg-type]  # plain rc keys; the stubs want Literal keys
         figure = Figure(figsize=(6.4, height), dpi=72)
         FigureCanvasSVG(figure)
         ax = figure.add_subplot()

@@ -108,6 +108,8 @@ class ProgrammeView:
                 out.append((section.scale_name, total.hidden_text))
             else:
                 f = total.row.figures
+                if f is None:  # a shown row always carries its figures
+                    continue
                 out.append(
                     (
                         section.scale_name,

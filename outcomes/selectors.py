@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from accounts.models import LocalAuthority, School
 from lessons.models import TeachingGroup
@@ -40,7 +41,7 @@ from surveys.models import Instrument, Response
 
 from .figures import CellSums, Combined, Figures, cell_figures
 from .filters import ResolvedFilter
-from .models import NOT_RECORDED, AreaRollup, ClassRollup, DataVersion, Dimension
+from .models import NOT_RECORDED, AreaRollup, ClassPair, ClassRollup, DataVersion, Dimension
 from .services import ALL_YEAR_GROUPS, DOSE_BANDS
 from .stats.disclosure import RULES_VERSION, Cell, Reason, Relation, Table, disclose, merge_breakdown
 from .stats.multiplicity import benjamini_hochberg, holm
@@ -540,9 +541,7 @@ class Fidelity:
     bands: dict[str, int] = field(default_factory=dict)  # dose band code -> classes (DOSE_BANDS, NOT_RECORDED)
 
 
-def _pairs(resolved: ResolvedFilter):
-    from .models import ClassPair
-
+def _pairs(resolved: ResolvedFilter) -> QuerySet[ClassPair]:
     pairs = ClassPair.objects.filter(
         programme_id__in=[p.id for p in resolved.programmes],
         lessons_delivered__isnull=False,
@@ -569,7 +568,7 @@ def fidelity(resolved: ResolvedFilter) -> dict[str, Fidelity]:
     for programme_id, school_id, planned, delivered in rows:
         grouped[programme_id].append((school_id, planned, delivered))
     for programme_id, items in grouped.items():
-        delivered = [d for _s, _p, d in items]
+        logged: list[int] = [d for _s, _p, d in items]
         plans = [p for _s, p, _d in items if p]
         bands = {code: 0 for _band, code, _label in DOSE_BANDS} | {NOT_RECORDED: 0}
         for _school, planned, done in items:
@@ -579,9 +578,9 @@ def fidelity(resolved: ResolvedFilter) -> dict[str, Fidelity]:
             classes=len(items),
             schools=len({s for s, _p, _d in items}),
             planned=max(set(plans), key=plans.count) if plans else None,
-            delivered_median=float(median(delivered)),
-            delivered_min=min(delivered),
-            delivered_max=max(delivered),
+            delivered_median=float(median(logged)),
+            delivered_min=min(logged),
+            delivered_max=max(logged),
             bands=bands,
         )
     return found

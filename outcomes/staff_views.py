@@ -45,9 +45,12 @@ from .models import Compare
 from .selectors import ALL, FigureRow, outcome_table
 from .wording import MONITORING, Statement, scale_ranges, statements
 
-COMPARE_LABELS = {Compare.POST: "Before and after the programme", Compare.FOLLOW_UP: "Before and at the follow-up"}
-LATER_LABELS = {Compare.POST: "After", Compare.FOLLOW_UP: "Follow-up"}
-LATER_WAVES = {Compare.POST: SurveyWindow.Wave.POST, Compare.FOLLOW_UP: SurveyWindow.Wave.FOLLOW_UP}
+COMPARE_LABELS: dict[str, str] = {
+    Compare.POST: "Before and after the programme",
+    Compare.FOLLOW_UP: "Before and at the follow-up",
+}
+LATER_LABELS: dict[str, str] = {Compare.POST: "After", Compare.FOLLOW_UP: "Follow-up"}
+LATER_WAVES: dict[str, str] = {Compare.POST: SurveyWindow.Wave.POST, Compare.FOLLOW_UP: SurveyWindow.Wave.FOLLOW_UP}
 
 
 @dataclass
@@ -97,7 +100,7 @@ def school_rows(school: School, academic_year: int, compare: str, programme: str
 
 def _waiting_for(group: TeachingGroup, compare: str) -> str:
     """Why a class has no figures yet, in words a teacher can act on."""
-    windows = {w.wave: w for w in survey_selectors.windows_for_group(group)}
+    windows = {w.wave: w for w in survey_selectors.windows_for_group(group=group)}
     later_wave = LATER_WAVES[compare]
     later_name = "post" if compare == Compare.POST else "follow-up"
     baseline, later = windows.get(SurveyWindow.Wave.BASELINE), windows.get(later_wave)

@@ -43,7 +43,9 @@ def talk_requests_allowed_per_day(class_size: int) -> int:
 
 
 @transaction.atomic
-def talk_request_create(*, window_id: int, school_id: int, card_code: str, today=None) -> TalkRequest:
+def talk_request_create(
+    *, window_id: int, school_id: int, card_code: str, today: datetime.date | None = None
+) -> TalkRequest:
     """'I'd like to talk to someone': the card code only, never answers. Pressing twice the
     same day with a card makes one request; with a self-generated code (or before a card
     was entered) there is no code to give, and the window takes at most
