@@ -72,7 +72,7 @@ audit: install-dev ## Known vulnerabilities in the requirements (pip-audit) and 
 		-r requirements.txt -r requirements-dev.txt --no-deps --disable-pip --desc on --aliases on $(AUDIT_IGNORES)
 	@$(AUDIT_DEPS) --label "everything installed in $(VENV)" -- --desc on --aliases on $(AUDIT_IGNORES)
 	@echo "bandit: the app code; findings reviewed in docs/security-findings.md are in .bandit-baseline.json"
-	$(BIN)/bandit -c pyproject.toml -r accounts lessons surveys config scripts manage.py -q -b .bandit-baseline.json
+	$(BIN)/bandit -c pyproject.toml -r accounts lessons surveys outcomes config scripts manage.py -q -b .bandit-baseline.json
 
 bench: install-dev ## Run the bounded load and page-weight benchmarks (PostgreSQL)
 	$(BIN)/python bench/run.py

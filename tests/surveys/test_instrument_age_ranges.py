@@ -48,10 +48,10 @@ def test_each_shipped_survey_suits_only_its_own_year_groups(shipped):
     secondary, primary = shipped
     assert [y for y in range(1, 14) if instrument_suits_year_group(secondary.instrument, y)] == [7, 8, 9, 10, 11]
     assert [y for y in range(1, 14) if instrument_suits_year_group(primary.instrument, y)] == [4, 5, 6]
-    assert versions_for_year_group(5) == [primary]
-    assert versions_for_year_group(6) == [primary]
-    assert versions_for_year_group(7) == [secondary]
-    assert versions_for_year_group(9) == [secondary]
+    assert versions_for_year_group(year_group=5) == [primary]
+    assert versions_for_year_group(year_group=6) == [primary]
+    assert versions_for_year_group(year_group=7) == [secondary]
+    assert versions_for_year_group(year_group=9) == [secondary]
 
 
 @pytest.mark.parametrize("year_group", [5, 6])
