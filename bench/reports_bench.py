@@ -173,14 +173,17 @@ def render_section(result: dict) -> str:
 
 
 def write_results(text: str) -> None:
-    current = RESULTS.read_text() if RESULTS.exists() else ""
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        current = head + text.rstrip("\n") + tail
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(current)
+    """Replace this benchmark's section (between its markers) in bench/outcomes_results.md
+    and in bench/RESULTS.md (which bench/run.py rewrites, copying outcomes_results.md in)."""
+    for path in (RESULTS, BENCH / "RESULTS.md"):
+        current = path.read_text() if path.exists() else ""
+        if BEGIN in current and END in current:
+            head, rest = current.split(BEGIN, 1)
+            _, tail = rest.split(END, 1)
+            current = head + text.rstrip("\n") + tail
+        else:
+            current = current.rstrip("\n") + "\n\n" + text
+        path.write_text(current)
 
 
 def main() -> None:
