@@ -68,8 +68,9 @@ def job_enqueue(*, job_id: int) -> bool:
     return True
 
 
-def jobs_requeue_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> int:
-    """Beat: send again jobs left queued or running longer than the task time limit."""
+def jobs_requeue_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=20)) -> int:
+    """Beat: send again jobs left queued or running longer than the task's 15-minute time
+    limit (a job whose worker is alive holds its lock: the second delivery waits)."""
     cutoff = timezone.now() - older_than
     stale = AnalystExportJob.objects.filter(state__in=[State.QUEUED, State.RUNNING], updated_at__lt=cutoff).values_list(
         "pk", flat=True
@@ -257,6 +258,8 @@ def file_present(job: AnalystExportJob) -> bool:
     reject_on_worker_lost=True,
     max_retries=None,
     ignore_result=True,
+    time_limit=15 * 60,
+    soft_time_limit=14 * 60,
 )
 def build_analyst_export(self, job_id: int) -> None:
     """Build one export once (module docstring), then e-mail the analyst. Safe to deliver

@@ -376,7 +376,7 @@ def test_export_audit_entries_are_kept_24_months_like_the_other_staff_audit_entr
 
 
 def test_an_export_over_the_safety_cap_says_so_and_names_the_command(signed_in, world, settings):
-    assert analyst.web_limit() == 250_000  # the old 30,000 refusal is gone: the worker builds it
+    assert analyst.web_limit() == 200_000  # the old 30,000 refusal is gone: the worker builds it
     settings.UPSTREAM_ANALYST_WEB_RESPONSES = 50
     response = signed_in.post(URL, {"programme": world["choices"].slug})
     page = response.content.decode()

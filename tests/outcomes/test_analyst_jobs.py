@@ -202,7 +202,7 @@ def test_the_purge_and_requeue_run_from_the_beat_schedule(settings):
 def test_a_job_stuck_in_the_queue_is_sent_again(signed_in, world, analyst_user):
     job = AnalystExportJob.objects.create(requested_by=analyst_user, filters={"programme": world["choices"].slug})
     assert analyst_jobs.jobs_requeue_stale() == 0  # fresh: leave it
-    AnalystExportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - dt.timedelta(minutes=11))
+    AnalystExportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - dt.timedelta(minutes=21))
     assert analyst_jobs.jobs_requeue_stale() == 1
     job.refresh_from_db()
     assert job.state == State.READY and job.rows == 55
