@@ -72,5 +72,13 @@ class AnalystExportJob(models.Model):
         return self.state not in {self.State.QUEUED, self.State.RUNNING}
 
     @property
+    def summary_text(self) -> str:
+        """The filters in words: "programme choices; academic year all; ..." (in the form's
+        order: PostgreSQL's jsonb does not keep the keys' order)."""
+        order = ("programme", "academic_year", "local_authority", "school", "year_group", "comparison")
+        names = sorted(self.summary, key=lambda name: order.index(name) if name in order else len(order))
+        return "; ".join(f"{name.replace('_', ' ')} {self.summary[name]}" for name in names)
+
+    @property
     def progress_percent(self) -> int:
         return 100 if self.is_finished else min(99, self.progress)

@@ -74,6 +74,7 @@ def test_a_post_queues_a_job_that_shows_progress_then_a_file_an_email_and_an_aud
     assert "Your export is ready" in page and download_url(job) in page and "refresh" not in page.split("<body")[0]
     index = signed_in.get(URL).content.decode()
     assert "Your recent exports" in index and status_url(job) in index
+    assert f"programme {world['choices'].slug}; academic year all;" in index
 
     # Delivered again (a redelivery after a lost acknowledgement): nothing changes.
     analyst_jobs.build_analyst_export.delay(job.pk)
