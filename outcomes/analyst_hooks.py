@@ -9,6 +9,8 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSet
 
+import accounts.converters  # noqa: F401 - registers <id:...>
+
 from . import analyst, analyst_views
 
 
@@ -29,7 +31,11 @@ class AnalystExportViewSet(ViewSet):
     add_to_admin_menu = True
 
     def get_urlpatterns(self):
-        return [path("", analyst_views.export, name="index")]
+        return [
+            path("", analyst_views.export, name="index"),
+            path("<id:pk>/", analyst_views.status, name="status"),
+            path("<id:pk>/download/", analyst_views.download, name="download"),
+        ]
 
 
 @hooks.register("register_admin_viewset")
@@ -41,4 +47,9 @@ def register_analyst_export():
 def register_analyst_log_actions(actions):
     actions.register_action(
         analyst.LOG_ACTION, "Analyst export", "Pseudonymised record-level data exported (filters recorded, no data)"
+    )
+    actions.register_action(
+        analyst.DOWNLOAD_LOG_ACTION,
+        "Analyst export downloaded",
+        "An analyst export's file was downloaded (its reference)",
     )

@@ -1,36 +1,50 @@
-"""The "Analyst export" admin page (/admin/analyst-export/): VRU analysts choose filters and
-download pseudonymised record-level data (``outcomes.analyst``) as a ZIP holding
-``records.csv``, ``metadata.csv`` and ``README.txt``.
+"""The "Analyst export" admin pages (/admin/analyst-export/): VRU analysts choose filters;
+a background job (``outcomes.analyst_jobs``) makes a ZIP of pseudonymised record-level data
+(``outcomes.analyst``: ``records.csv``, ``metadata.csv``, ``README.txt``); they watch its
+progress and download it.
 
 Analysts only (``analyst.may_export``: the role and its permission; a superuser without
 the role is refused like every other role, which Wagtail turns into "Sorry, you do not have
 permission" and the dashboard). Behind the admin's second factor like the rest of /admin/.
-GET shows the form; POST makes the file and writes the audit entry. Bad filters answer 400
-with the filter's own message; filters nothing qualifies for answer the page with a clear
-message and no file (and no audit entry: nothing left the platform). An export that would
-read more responses than ``analyst.web_limit()`` is not started on the page: it says so and
-names the command that makes it (``export_analyst_records``, same file, same audit entry)."""
+
+- ``index``: GET shows the form and the analyst's own recent exports. POST checks the
+  filters (bad ones answer 400 with the filter's own message), creates the job and redirects
+  to its status page. Filters covering more responses than ``analyst.web_limit()`` (far
+  above anything the region holds today) are not started: the page names the command.
+- ``status``: the job's progress (refreshes itself without JavaScript; with it, the outcome
+  reports' script swaps the panel in place), then a download link, or "nothing qualified".
+- ``download``: the ZIP, audited (who downloaded which export reference).
+
+A job is personal to the analyst who asked for it: another analyst gets 404 for its status
+and its file, as if it did not exist (record-level files are never shared through the page).
+"""
 
 from __future__ import annotations
 
-import tempfile
-
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import LocalAuthority
 from lessons.models import YEAR_GROUPS, ProgrammePage, TeachingGroup, academic_year_label
 
-from . import analyst
+from . import analyst, analyst_jobs
+from .analyst_models import AnalystExportJob
 from .filters import FilterError
 from .models import Compare
 from .selectors import CAVEAT
 from .stats.kanon import K
 
 FIELDS = ("programme", "academic_year", "local_authority", "school", "year_group", "compare")
-SPOOL_BYTES = 16 * 1024 * 1024  # larger files go to a temporary file, not memory
+RECENT = 10
+
+
+def _guard(request) -> None:
+    if not analyst.may_export(request.user):
+        raise PermissionDenied
 
 
 def _choices() -> dict:
@@ -44,19 +58,21 @@ def _choices() -> dict:
     }
 
 
-def _page(request, values: dict, *, errors=(), empty: bool = False, too_large=None, status: int = 200):
+def _page(request, values: dict, *, errors=(), too_large=None, status: int = 200):
+    jobs = AnalystExportJob.objects.filter(requested_by=request.user).order_by("-created_at")[:RECENT]
     return render(
         request,
-        "outcomes/admin/analyst_export.html",
+        "outcomes/analyst/export.html",
         {
             "page_title": "Analyst export",
             "header_icon": "download",
             "values": values,
             "errors": list(errors),
-            "empty": empty,
             "too_large": too_large,
+            "jobs": jobs,
             "k": K,
             "caveat": CAVEAT,
+            "retention_hours": int(AnalystExportJob.RETENTION.total_seconds() // 3600),
             **_choices(),
         },
         status=status,
@@ -65,8 +81,7 @@ def _page(request, values: dict, *, errors=(), empty: bool = False, too_large=No
 
 @require_http_methods(["GET", "POST"])
 def export(request):
-    if not analyst.may_export(request.user):
-        raise PermissionDenied
+    _guard(request)
     source = request.POST if request.method == "POST" else request.GET
     values = {name: (source.get(name) or "").strip() for name in FIELDS}
     values["compare"] = values["compare"] or Compare.POST
@@ -78,14 +93,49 @@ def export(request):
         return _page(request, values, errors=error.messages, status=400)
     responses, limit = analyst.workload(resolved), analyst.web_limit()
     if responses > limit:
-        return _page(request, values, too_large=(responses, limit), status=200)
-    made = analyst.build_export(resolved)
-    if not made.rows:
-        return _page(request, values, empty=True)
-    analyst.log_export(made, request.user)
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - FileResponse closes it
-    analyst.write_zip(made, spool)
-    spool.seek(0)
-    response = FileResponse(spool, as_attachment=True, filename=made.filename, content_type="application/zip")
+        return _page(request, values, too_large=(responses, limit))
+    job = analyst_jobs.job_request(values=values, resolved=resolved, user=request.user)
+    return redirect("outcomes_analyst_export:status", pk=job.pk)
+
+
+def _own_job(request, pk: int) -> AnalystExportJob:
+    _guard(request)
+    return get_object_or_404(AnalystExportJob, pk=pk, requested_by=request.user)
+
+
+@require_GET
+def status(request, pk: int):
+    job = _own_job(request, pk)
+    context = {
+        "job": job,
+        "status_url": request.path,
+        "download_url": reverse("outcomes_analyst_export:download", args=[job.pk]),
+        "retention_hours": int(AnalystExportJob.RETENTION.total_seconds() // 3600),
+    }
+    if request.GET.get("fragment"):
+        response = render(request, "outcomes/analyst/_progress.html", context)
+        response["X-Report-Finished"] = "1" if job.is_finished else "0"
+        response["Cache-Control"] = "no-store"
+        return response
+    response = render(
+        request,
+        "outcomes/analyst/status.html",
+        {"page_title": "Analyst export", "header_icon": "download", "caveat": CAVEAT, **context},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def download(request, pk: int):
+    job = _own_job(request, pk)
+    if job.state != AnalystExportJob.State.READY:
+        raise Http404("This export is not ready, or its file has been deleted.")
+    if not analyst_jobs.file_present(job):
+        raise Http404("The export's file is missing; make the export again.")
+    analyst.log_download(reference=job.reference, job_id=job.pk, user=request.user)
+    response = FileResponse(
+        default_storage.open(job.file_path), as_attachment=True, filename=job.file_name, content_type="application/zip"
+    )
     response["Cache-Control"] = "no-store"
     return response

@@ -206,5 +206,7 @@ class DataVersion(models.Model):
         return f"{self.programme_id} v{self.version}"
 
 
-# PDF reports (issue 9) live in their own module; imported here so Django registers them.
+# PDF reports and the analyst export's background jobs (issue 9) live in their own modules;
+# imported here so Django registers them.
+from .analyst_models import AnalystExportJob  # noqa: E402, F401
 from .reports.models import OutcomeReport, OutcomeReportRequest  # noqa: E402, F401

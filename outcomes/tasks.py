@@ -48,5 +48,7 @@ def refresh_all() -> int:
     return len(chunks)
 
 
-# PDF reports' tasks, registered with the worker alongside these (issue 9).
+# PDF reports' tasks and the analyst export's background job, registered with the worker
+# alongside these (issue 9).
+from . import analyst_jobs as _analyst_jobs  # noqa: E402, F401
 from .reports import tasks as _report_tasks  # noqa: E402, F401

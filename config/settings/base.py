@@ -343,6 +343,12 @@ CELERY_BEAT_SCHEDULE["lessons-requeue-stale-packs"] = {
 # Outcome reports left queued or rendering (broker outage, lost worker): send them again.
 CELERY_BEAT_SCHEDULE["outcomes-requeue-stale-reports"] = {"task": "outcomes.reports.requeue_stale", "schedule": 300.0}
 CELERY_BEAT_SCHEDULE["outcomes-purge-reports"] = {"task": "outcomes.reports.purge", "schedule": 24 * 3600.0}
+# Analyst exports: files deleted 24 hours after they were made (hourly), stuck jobs re-sent.
+CELERY_BEAT_SCHEDULE["outcomes-purge-analyst-exports"] = {"task": "outcomes.analyst.purge", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["outcomes-requeue-stale-analyst-exports"] = {
+    "task": "outcomes.analyst.requeue_stale",
+    "schedule": 300.0,
+}
 
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -13,6 +13,7 @@ from collections import Counter
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
@@ -20,6 +21,7 @@ from wagtail.models import ModelLogEntry
 from accounts.roles import ANALYST, CONTENT_EDITOR, MODERATOR, OFFICER, PLATFORM_ADMIN
 from accounts.services import staff_data_purge
 from outcomes import analyst, services
+from outcomes.analyst_models import AnalystExportJob
 from outcomes.models import ClassRollup
 from surveys.codes import keyed_hash
 from surveys.models import Participant, SurveyWindow
@@ -120,8 +122,25 @@ def world():
     }
 
 
+def start_export(client, **filters) -> AnalystExportJob:
+    """POST the form; the job's task runs (eagerly, as in the embedded default) once the
+    request's transaction commits. Returns the job after the redirect to its status page."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(URL, {"programme": "", "academic_year": "", "compare": "post", **filters})
+    assert response.status_code == 302, response.content[:500]
+    job = AnalystExportJob.objects.latest("pk")
+    assert response["Location"] == reverse("outcomes_analyst_export:status", args=[job.pk])
+    return job
+
+
 def download(client, **filters):
-    response = client.post(URL, {"programme": "", "academic_year": "", "compare": "post", **filters})
+    job = start_export(client, **filters)
+    job.refresh_from_db()
+    assert job.state == AnalystExportJob.State.READY, (job.state, job.last_error)
+    assert (
+        "Your export is ready" in client.get(reverse("outcomes_analyst_export:status", args=[job.pk])).content.decode()
+    )
+    response = client.get(reverse("outcomes_analyst_export:download", args=[job.pk]))
     assert response.status_code == 200, response.content[:500]
     assert response["Content-Type"] == "application/zip" and "no-store" in response["Cache-Control"]
     assert "attachment" in response["Content-Disposition"]
@@ -179,7 +198,7 @@ def test_an_analyst_who_skipped_the_second_factor_is_signed_out(client, world, a
 def test_the_analyst_sees_the_menu_item_and_the_form(signed_in, world):
     assert "Analyst export" in signed_in.get("/admin/").content.decode()
     page = signed_in.get(URL).content.decode()
-    assert "Download records (ZIP)" in page and "Choices and Voices" in page
+    assert "Make the export" in page and "Choices and Voices" in page
     assert "monitoring, not proof of impact" in page.lower()
 
 
@@ -278,10 +297,14 @@ def test_filters_choose_rows_by_their_published_values(signed_in, world):
 
 def test_nothing_qualifies_gives_a_clear_message_and_no_file(signed_in, world):
     for filters in ({"programme": world["streets"].slug}, {"academic_year": "2024"}, {"compare": "follow_up"}):
-        response = signed_in.post(URL, filters)
+        job = start_export(signed_in, **filters)
+        job.refresh_from_db()
+        assert job.state == AnalystExportJob.State.EMPTY and job.rows == 0 and not job.file_path
+        response = signed_in.get(reverse("outcomes_analyst_export:status", args=[job.pk]))
         assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
         assert "No matched pupils qualify for these filters" in response.content.decode()
-    assert not ModelLogEntry.objects.filter(action=LOG).exists()
+        assert signed_in.get(reverse("outcomes_analyst_export:download", args=[job.pk])).status_code == 404
+    assert not ModelLogEntry.objects.filter(action__startswith="upstream.analyst.").exists()
 
 
 @pytest.mark.parametrize(
@@ -352,13 +375,14 @@ def test_export_audit_entries_are_kept_24_months_like_the_other_staff_audit_entr
     assert list(ModelLogEntry.objects.filter(action=LOG).values_list("pk", flat=True)) == [recent.pk]
 
 
-def test_an_export_too_large_for_the_page_says_so_and_names_the_command(signed_in, world, settings):
+def test_an_export_over_the_safety_cap_says_so_and_names_the_command(signed_in, world, settings):
+    assert analyst.web_limit() == 200_000  # the old 30,000 refusal is gone: the worker builds it
     settings.UPSTREAM_ANALYST_WEB_RESPONSES = 50
     response = signed_in.post(URL, {"programme": world["choices"].slug})
     page = response.content.decode()
     assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
-    assert "too many to prepare while you wait" in page and "export_analyst_records" in page
-    assert not ModelLogEntry.objects.filter(action=LOG).exists()
+    assert "too many for one export from this page" in page and "export_analyst_records" in page
+    assert not ModelLogEntry.objects.filter(action=LOG).exists() and not AnalystExportJob.objects.exists()
 
 
 def test_the_command_writes_the_same_file_and_audits_it_under_the_analyst(world, analyst_user, tmp_path):

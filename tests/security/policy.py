@@ -1272,9 +1272,16 @@ def _admin_entries() -> list[Entry]:
         Entry(
             "admin/analyst-export/",
             get=wagtail_admin(ANALYSTS),
-            post=wagtail_admin(ANALYSTS),
+            post=wagtail_admin(ANALYSTS, redirect("/admin/analyst-export/*")),
             why="Pseudonymised record-level data (issue 9): the analyst role only, not even a superuser without it. "
-            "POST makes the file (or says nothing qualifies) and writes the audit entry.",
+            "POST queues the background job and redirects to its status page.",
+        ),
+        Entry(
+            ("admin/analyst-export/<id:pk>/", "admin/analyst-export/<id:pk>/download/"),
+            params={"pk": "analyst_export_job"},
+            get=wagtail_admin(ANALYSTS),
+            why="An analyst export's progress and its ZIP: the analyst who asked for it only (another analyst: 404); "
+            "a download writes an audit entry.",
         ),
         Entry(
             "admin/surveys/import/",

@@ -200,6 +200,23 @@ def build_world() -> World:
         report.save(update_fields=["file_path"])
         outcome_reports[name] = report.pk
 
+    # The analyst's own ready analyst export (issue 9): personal to the analyst.
+    import datetime as _dt
+
+    from outcomes.analyst_models import AnalystExportJob
+
+    job = AnalystExportJob.objects.create(
+        requested_by=users["analyst"],
+        filters={"programme": programme.slug},
+        state=AnalystExportJob.State.READY,
+        reference="matrix01",
+        file_name="upstream-analyst-export-matrix.zip",
+        expires_at=timezone.now() + _dt.timedelta(hours=24),
+    )
+    job.file_path = default_storage.save(job.output_path, ContentFile(b"PK\x05\x06" + b"\x00" * 18))
+    job.save(update_fields=["file_path"])
+    outcome_reports["analyst_export_job"] = job.pk
+
     # --- Media ------------------------------------------------------------------------------
     root_collection = Collection.get_first_root_node()
     collection = root_collection.add_child(name="Matrix collection")
