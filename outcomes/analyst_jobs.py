@@ -129,6 +129,8 @@ def job_claim(*, job_id: int) -> AnalystExportJob | None:
 def job_build(*, job: AnalystExportJob) -> AnalystExportJob:
     """Build the claimed job's file and mark it ready (with its audit entry) in one transaction."""
     token = job.claim_token
+    if token is None:
+        raise ValueError("Claim the job (job_claim) before building it.")
 
     def stage(text: str, percent: int, **counts) -> None:
         AnalystExportJob.objects.filter(pk=job.pk, claim_token=token).update(
