@@ -93,7 +93,8 @@ def test_teacher_sees_their_class_change_in_words_with_the_numbers_and_the_cavea
     summary = row.figures.summary
     assert summary.ci_low > 0
     amount = f"{round(summary.mean_change, 2):.2f}".rstrip("0").rstrip(".")
-    assert f"Pupils' feeling safe went up by {amount} points on a 1 to 5 scale" in text
+    points = "1 point" if amount == "1" else f"{amount} points"  # "1 point", never "1 points"
+    assert f"Pupils' feeling safe went up by {points} on a 1 to 5 scale" in text
     # The numbers beside the words: means, change with its interval, matched pupils, match rate.
     for number in (
         f"{summary.baseline_mean:.2f}",

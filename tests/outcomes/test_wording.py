@@ -42,7 +42,8 @@ def test_a_clear_rise_reads_went_up_by_the_mean_change_on_the_scales_range_with_
     assert summary.ci_low > 0  # a clear rise
     amount = f"{round(summary.mean_change, 2):.2f}".rstrip("0").rstrip(".")
     assert said.sentence == (
-        f"Pupils' feeling safe went up by {amount} points on a 1 to 5 scale: the change the programme hopes for."
+        f"Pupils' feeling safe went up by {amount} point{'' if amount == '1' else 's'} on a 1 to 5 scale: "
+        "the change the programme hopes for."
     )
     assert (said.direction, said.hoped_for, said.shown) == ("up", True, True)
     assert said.baseline_display == f"{summary.baseline_mean:.2f}" and said.later_display == f"{summary.post_mean:.2f}"
