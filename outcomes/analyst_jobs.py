@@ -31,16 +31,17 @@ import logging
 import tempfile
 import uuid
 import zlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from celery import shared_task
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from . import analyst
+from . import analyst, locks
 from .analyst_models import AnalystExportJob
 from .reports.services import _write_atomically
 
@@ -78,30 +79,14 @@ def jobs_requeue_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=20)) -
     return sum(job_enqueue(job_id=pk) for pk in stale)
 
 
-class Busy(Exception):
-    """Another live worker holds the job's lock."""
+Busy = locks.Busy  # another live worker holds the job's lock
 
 
 @contextmanager
-def job_lock(job_id: int):
-    """As ``outcomes.reports.services.render_lock``, in this module's own lock namespace
-    (SQLite, the embedded demo, runs tasks eagerly in one process: the claim is enough)."""
-    if connection.vendor != "postgresql":
+def job_lock(job_id: int) -> Iterator[None]:
+    """As ``outcomes.reports.services.render_lock``, in this module's own lock namespace."""
+    with locks.job_lock(LOCK_NAMESPACE, job_id, what=f"analyst export {job_id}"):
         yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, job_id])
-        (got,) = cursor.fetchone()
-    if not got:
-        raise Busy(job_id)
-    try:
-        yield
-    finally:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, job_id])
-        except Exception:  # the connection is gone: so is the lock
-            logger.warning("Could not release the lock of analyst export %s", job_id, exc_info=True)
 
 
 def job_claim(*, job_id: int) -> AnalystExportJob | None:

@@ -305,6 +305,13 @@ def make_safe(svg: str, *, chart_id: str, title: str, description: str, title_id
     root.set("class", "outcome-chart")
     root.set("focusable", "false")
     root.attrib.pop("version", None)
+    # Registered again on every call, not only at import: ElementTree's prefix registry is
+    # process-wide and WeasyPrint registers "svg" for the same namespace when it writes a
+    # PDF's metadata, after which tostring() would write <svg:svg>, which browsers do not
+    # treat as an inline SVG (no role, no accessible name). (tostring's default_namespace
+    # cannot be used: it refuses the plain attribute names every SVG element has.)
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
     return ET.tostring(root, encoding="unicode")
 
 

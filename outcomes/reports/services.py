@@ -35,13 +35,14 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import School, User
 from lessons.models import ProgrammePage
 
+from .. import locks
 from ..selectors import data_versions
 from . import render
 from .content import report_filters
@@ -135,31 +136,14 @@ def reports_requeue_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=10)
 # --- The render, exactly once ----------------------------------------------------------
 
 
-class Busy(Exception):
-    """Another live worker holds the report's render lock."""
+Busy = locks.Busy  # another live worker holds the report's render lock
 
 
 @contextmanager
 def render_lock(report_id: int) -> Iterator[None]:
-    """A PostgreSQL session advisory lock on the report, held for the whole render and
-    released at once if the holder's connection dies. (SQLite, the embedded demo, runs tasks
-    eagerly in one process: the row claim alone is enough there.)"""
-    if connection.vendor != "postgresql":
+    """The report's render lock (``outcomes.locks.job_lock``), held for the whole render."""
+    with locks.job_lock(LOCK_NAMESPACE, report_id, what=f"report {report_id}"):
         yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, report_id])
-        (got,) = cursor.fetchone()
-    if not got:
-        raise Busy(report_id)
-    try:
-        yield
-    finally:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, report_id])
-        except Exception:  # the connection is gone: so is the lock
-            logger.warning("Could not release the render lock of report %s", report_id, exc_info=True)
 
 
 def report_claim(*, report_id: int) -> OutcomeReport | None:

@@ -52,6 +52,21 @@ def test_the_svg_parses_and_has_an_accessible_name_and_description():
     assert "monitoring, not proof of impact" in desc.text
 
 
+def test_the_svg_stays_unprefixed_after_another_library_registers_an_svg_prefix():
+    """WeasyPrint registers the prefix "svg" for the SVG namespace when it writes a PDF;
+    ElementTree's registry is process-wide, so a chart drawn after a PDF must still be
+    <svg ...>, not <svg:svg ...> (which a browser does not read as an inline SVG)."""
+    saved = dict(ET._namespace_map)  # type: ignore[attr-defined]
+    try:
+        ET.register_namespace("svg", charts.SVG_NS)
+        svg = charts.render(_chart(chart_id="chart-after-weasyprint"))
+    finally:
+        ET._namespace_map.clear()  # type: ignore[attr-defined]
+        ET._namespace_map.update(saved)  # type: ignore[attr-defined]
+    assert svg.startswith("<svg ") and "<svg:" not in svg
+    assert ET.fromstring(svg).tag == f"{{{charts.SVG_NS}}}svg"
+
+
 def test_the_svg_is_safe_to_inline_under_the_strict_csp():
     svg = charts.render(_chart())
     root = ET.fromstring(svg)
