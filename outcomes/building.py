@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 from surveys import sgic
 
+from .figures import SUMS
 from .models import ALL_CATEGORY, NOT_RECORDED, Dimension
 from .stats.scoring import grid_unit, min_answered
 
@@ -100,22 +101,7 @@ class RowSums:
     sumsq_unmatched: int = 0
     histogram: dict[int, int] = field(default_factory=dict)
 
-    SUM_FIELDS = (
-        "n_matched",
-        "sum_x",
-        "sum_y",
-        "sum_xx",
-        "sum_yy",
-        "sum_xy",
-        "n_exact",
-        "n_fuzzy",
-        "n_lost",
-        "sum_lost",
-        "sumsq_lost",
-        "n_unmatched",
-        "sum_unmatched",
-        "sumsq_unmatched",
-    )
+    SUM_FIELDS = SUMS  # the rollup's sufficient statistics, named once in figures.SUMS
 
     @property
     def key(self) -> tuple:

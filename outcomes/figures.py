@@ -17,6 +17,8 @@ from functools import reduce
 from .stats import clustering, independent, paired
 from .stats.sufficient import ChangeHistogram, Moments, PairedMoments
 
+# The sufficient statistics a rollup row carries and cells add up: named here once and used
+# by building (class pairs), services (area rollups) and selectors (reading rows).
 SUMS = (
     "n_matched",
     "sum_x",

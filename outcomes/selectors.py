@@ -39,7 +39,7 @@ from accounts.models import LocalAuthority, School
 from lessons.models import TeachingGroup
 from surveys.models import Instrument, Response
 
-from .figures import CellSums, Combined, Figures, cell_figures
+from .figures import SUMS, CellSums, Combined, Figures, cell_figures
 from .filters import ResolvedFilter
 from .models import NOT_RECORDED, AreaRollup, ClassPair, ClassRollup, DataVersion, Dimension
 from .services import ALL_YEAR_GROUPS, DOSE_BANDS
@@ -64,24 +64,7 @@ ScopeKey = tuple[str, object]
 ScaleKey = tuple[int, str]
 CellKey = tuple[ScopeKey, str]
 
-_SUM_FIELDS = (
-    "unit",
-    "n_matched",
-    "sum_x",
-    "sum_y",
-    "sum_xx",
-    "sum_yy",
-    "sum_xy",
-    "n_exact",
-    "n_fuzzy",
-    "n_lost",
-    "sum_lost",
-    "sumsq_lost",
-    "n_unmatched",
-    "sum_unmatched",
-    "sumsq_unmatched",
-    "histogram",
-)
+_SUM_FIELDS = ("unit", *SUMS, "histogram")
 _ROW_FIELDS = (
     "instrument_id",
     "scale_code",

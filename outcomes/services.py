@@ -40,6 +40,7 @@ from surveys.models import (
 )
 
 from .building import PairBuild, ResponseRecord, build_pair, scales_by_version
+from .figures import SUMS
 from .models import AreaRollup, ClassPair, ClassRollup, Compare, DataVersion
 
 BATCH_SIZE = 200
@@ -391,38 +392,10 @@ AREA_FIELDS = (
     "dimension",
     "category",
     "school_id",
-    "n_matched",
-    "sum_x",
-    "sum_y",
-    "sum_xx",
-    "sum_yy",
-    "sum_xy",
-    "n_exact",
-    "n_fuzzy",
-    "n_lost",
-    "sum_lost",
-    "sumsq_lost",
-    "n_unmatched",
-    "sum_unmatched",
-    "sumsq_unmatched",
+    *SUMS,
     "histogram",
 )
-_SUMMED = (
-    "n_matched",
-    "sum_x",
-    "sum_y",
-    "sum_xx",
-    "sum_yy",
-    "sum_xy",
-    "n_exact",
-    "n_fuzzy",
-    "n_lost",
-    "sum_lost",
-    "sumsq_lost",
-    "n_unmatched",
-    "sum_unmatched",
-    "sumsq_unmatched",
-)
+_SUMMED = SUMS
 
 
 def _area_cell(scope: dict[str, Any], row: dict[str, Any]) -> AreaRollup:
