@@ -100,6 +100,9 @@ def django_env() -> dict:
         BENCH_STATIC_ROOT=str(STATIC_ROOT),
         PYTHONDONTWRITEBYTECODE="1",
     )
+    # Production settings refuse to start without a broker URL; the bench sends no task,
+    # so the machine's local Redis (a database number of its own) is enough.
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
     return env
 
 
