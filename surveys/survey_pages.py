@@ -74,8 +74,9 @@ _LIMIT = 256
 
 
 def version_marker(version_id: int, created_at) -> tuple:
-    """The cache key of a version: its id and creation time, the latter as a datetime or as
-    a raw annotation returns it (``surveys.pupil.sql.window_for_save``), the same either way."""
+    """The cache key of a version: its id and creation time, the latter as the model gives
+    it or as the database returns it (``surveys.pupil.sql.LockedWindow``: naive on
+    SQLite), the same either way."""
     value = InstrumentVersion._meta.get_field("created_at").to_python(created_at)
     if value is not None and timezone.is_aware(value):
         value = timezone.make_naive(value, dt.UTC)

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 
 from surveys import survey_pages
-from surveys.models import PageSave, Response, SurveyWindow
+from surveys.models import Response, SurveyWindow
 
 from . import caches, sql
 
@@ -46,11 +46,20 @@ def version_marker(*, window: SurveyWindow) -> tuple:
     return survey_pages.version_marker(window.instrument_version_id, window.instrument_version.created_at)
 
 
-def response_for_key(*, key: str | None) -> Response | None:
+@dataclass(slots=True, frozen=True)
+class PupilResponse:
+    """A pupil's response with what its question pages need (``response_for_key``):
+    ``top_seq``, the highest ``client_seq`` of its page saves (None before the first save),
+    and ``answer_values``, every saved answer as the form's option value."""
+
+    response: Response
+    top_seq: int | None
+    answer_values: dict[str, str]
+
+
+def response_for_key(*, key: str | None) -> PupilResponse | None:
     """The response for a submission key with what its question pages need, in one
-    statement (``sql.response_with_answers``): ``top_seq``, the highest ``client_seq`` of
-    its page saves (None before the first save), and ``answer_values``, every saved answer
-    as the form's option value."""
+    statement (``sql.response_with_answers``)."""
     if not key:
         return None
     try:
@@ -59,41 +68,35 @@ def response_for_key(*, key: str | None) -> Response | None:
         return None
     if found is None:
         return None
-    response, response.top_seq, answers = found
-    response.answer_values = {code: str(value) if value is not None else missing for code, value, missing in answers}
-    return response
+    response, top_seq, answers = found
+    return PupilResponse(
+        response=response,
+        top_seq=top_seq,
+        answer_values={code: str(value) if value is not None else missing for code, value, missing in answers},
+    )
 
 
-def saved_answers(*, response: Response | None, page) -> dict[str, str]:
+def saved_answers(*, response: PupilResponse | None, page: survey_pages.SurveyPage) -> dict[str, str]:
     """Answers already saved for the questions on a page, as the form's option values."""
     if response is None:
         return {}
     stored = response.answer_values
-    saved = {}
+    saved: dict[str, str] = {}
     for question in page.questions:
         code = question["code"]
         if question["demographic"]:
-            saved[code] = getattr(response, _DEMOGRAPHIC_FIELD[question["item"].response_scale])
+            saved[code] = getattr(response.response, _DEMOGRAPHIC_FIELD[question["item"].response_scale])
         elif code in stored:
             saved[code] = stored[code]
     return saved
 
 
-def next_client_seq(*, response: Response | None) -> int:
+def next_client_seq(*, response: PupilResponse | None) -> int:
     """A sequence number for a page rendered without JavaScript: one more than any save so
     far, so a later save of the same page always wins over an earlier one."""
     if response is None:
         return 1
-    if hasattr(response, "top_seq"):
-        highest = response.top_seq
-    else:
-        highest = (
-            PageSave.objects.filter(response=response)
-            .order_by("-client_seq")
-            .values_list("client_seq", flat=True)
-            .first()
-        )
-    return (highest or 0) + 1
+    return (response.top_seq or 0) + 1
 
 
 @dataclass(frozen=True)

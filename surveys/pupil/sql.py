@@ -25,16 +25,18 @@ How it is written.
   tests/surveys/pupil/test_sql.py fails when a listed field is renamed or removed.
 - The connection is the one the database router names for the model: ``db_for_read``
   for reads, ``db_for_write`` for writes and for reads that lock rows.
-- The locked window comes back through ``Manager.raw()``, so Django applies its own
-  converters (SQLite returns UUIDs as hex and datetimes without a time zone). The other
-  reads that return model rows are ones raw() does not do as well: the window with its
-  class, school and instrument version (four models in one row), the response with one
-  row per saved answer (raw() builds a response per answer: twice the read's CPU), and
-  the locked response (raw() cost half as much CPU again as building it here, on every
-  save). Their instances are made with the models' public loading API instead
-  (``Model.from_db``, each value through ``Field.to_python`` and ``from_db_value`` where
-  the field has one, datetimes made aware as the ORM makes them). Statements that return
-  no model row use a cursor.
+- The reads that return model rows are ones ``Manager.raw()`` does not do as well: the
+  window with its class, school and instrument version (four models in one row), the
+  response with one row per saved answer (raw() builds a response per answer: twice the
+  read's CPU), and the locked response and window (raw() cost half as much CPU again as
+  building them here, on every save). Their instances are made with the models' public
+  loading API instead (``Model.from_db``, each value through ``Field.to_python`` and
+  ``from_db_value`` where the field has one, so SQLite's hex UUIDs and zoneless datetimes
+  come out as the ORM gives them, made aware as the ORM makes them). Statements that
+  return no model row use a cursor.
+- What a read returns beside its model rows travels in a small typed row (``LockedWindow``,
+  or a tuple its signature spells out), never as an attribute hung on a model instance:
+  mypy checks this module and its callers with the services' and selectors' flags.
 - Parameters travel with the statement. These are not prepared statements: Django's
   psycopg backend binds parameters on the client, and PostgreSQL parses each statement.
 - One text for PostgreSQL and SQLite (3.35 or later, for ``RETURNING``). The only
@@ -47,13 +49,17 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import connections, router
-from django.db.models import Model
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from accounts.models import School
@@ -79,11 +85,35 @@ NAMED_FIELDS: dict[type[Model], tuple[str, ...]] = {
 QUOTA_LOCK = 4019
 TALK_LOCK = 4021
 
+M = TypeVar("M", bound=Model)
+
+#: A row as the database driver returns it. DB-API values are untyped (django-stubs types
+#: them ``Any``); each function below hands them on as the Python types its signature
+#: names, which tests/surveys/pupil/test_sql.py checks on the database engine under test.
+Row = tuple[Any, ...]
+
+#: A parameter value, as the fields' ``get_db_prep_value`` give them to the driver.
+Param = int | str | dt.date | uuid.UUID | None
+
+#: A field's ``from_db_value`` (value, expression, connection), for the fields that have one.
+FromDb = Callable[[Any, None, BaseDatabaseWrapper], Any]
+
+
+@dataclass(slots=True, frozen=True)
+class LockedWindow:
+    """``window_for_save``'s row: the window, read under the save's row lock, and its
+    instrument version's creation time as the database returns it (aware on PostgreSQL,
+    naive in UTC on SQLite; ``survey_pages.version_marker`` reads either): the pages
+    cache's marker, without reading the version."""
+
+    window: SurveyWindow
+    version_created_at: dt.datetime
+
 
 def named_field_problems(named: dict[type[Model], Sequence[str]] | None = None) -> list[str]:
     """Fields named in ``NAMED_FIELDS`` that the models no longer have (or that have no
     column): empty when every statement here can be built."""
-    problems = []
+    problems: list[str] = []
     for model, names in (NAMED_FIELDS if named is None else named).items():
         for name in names:
             try:
@@ -96,10 +126,25 @@ def named_field_problems(named: dict[type[Model], Sequence[str]] | None = None) 
     return problems
 
 
+def _field(model: type[Model], name: str) -> Field[Any, Any]:
+    """The model's field of that name, one with a column (``named_field_problems`` reports
+    the names that are not)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:
+        raise ImproperlyConfigured(f"surveys.pupil.sql names {model._meta.label}.{name}, which has no column")
+    return field
+
+
+def _column(field: Field[Any, Any]) -> str:
+    if field.column is None:  # a concrete field always has one
+        raise ImproperlyConfigured(f"surveys.pupil.sql names {field}, which has no column")
+    return field.column
+
+
 class _Names:
     """Quoted table and column names for one connection."""
 
-    def __init__(self, connection):
+    def __init__(self, connection: BaseDatabaseWrapper) -> None:
         self.quote = connection.ops.quote_name
 
     def table(self, model: type[Model]) -> str:
@@ -108,15 +153,16 @@ class _Names:
     def column(self, model: type[Model], name: str, alias: str = "") -> str:
         if name not in NAMED_FIELDS.get(model, ()):
             raise ImproperlyConfigured(f"surveys.pupil.sql names {model._meta.label}.{name}: list it in NAMED_FIELDS")
-        quoted = self.quote(model._meta.get_field(name).column)
+        quoted = self.quote(_column(_field(model, name)))
         return f"{alias}.{quoted}" if alias else quoted
 
     def all_columns(self, model: type[Model], alias: str) -> str:
-        """Every concrete column of the model (for ``Manager.raw()``), none typed by hand."""
-        return ", ".join(f"{alias}.{self.quote(field.column)}" for field in model._meta.concrete_fields)
+        """Every concrete column of the model (in ``_meta.concrete_fields`` order, as
+        ``_instance`` reads them), none typed by hand."""
+        return ", ".join(f"{alias}.{self.quote(_column(field))}" for field in model._meta.concrete_fields)
 
     def pk(self, model: type[Model], alias: str = "") -> str:
-        quoted = self.quote(model._meta.pk.column)
+        quoted = self.quote(_column(model._meta.pk))
         return f"{alias}.{quoted}" if alias else quoted
 
 
@@ -134,7 +180,7 @@ def _statements(alias: str) -> dict[str, str]:
     return {
         "lock_window": (
             f"SELECT {n.all_columns(SurveyWindow, 'w')}, {n.column(InstrumentVersion, 'created_at', 'v')}"
-            f" AS version_created_at FROM {n.table(SurveyWindow)} w"
+            f" FROM {n.table(SurveyWindow)} w"
             f" JOIN {n.table(InstrumentVersion)} v ON {n.pk(InstrumentVersion, 'v')}"
             f" = {n.column(SurveyWindow, 'instrument_version', 'w')}"
             f" WHERE {n.pk(SurveyWindow, 'w')} = %s{share_lock}"
@@ -218,18 +264,20 @@ def statements(alias: str = "default") -> dict[str, str]:
     return dict(_statements(alias))
 
 
-def _prep(model: type[Model], name: str, value, alias: str):
-    return model._meta.get_field(name).get_db_prep_value(value, connections[alias])
+def _prep(model: type[Model], name: str, value: object, alias: str) -> Param:
+    """A parameter as the field sends it to this database."""
+    return _field(model, name).get_db_prep_value(value, connections[alias])
 
 
 @functools.cache
-def _loading(model: type[Model]) -> tuple[list, list[str]]:
-    """The model's concrete fields (with whether each has ``from_db_value``) and attnames."""
-    fields = [(field, hasattr(field, "from_db_value")) for field in model._meta.concrete_fields]
+def _loading(model: type[Model]) -> tuple[list[tuple[Field[Any, Any], FromDb | None]], list[str]]:
+    """The model's concrete fields (each with its ``from_db_value``, if it has one) and
+    their attnames."""
+    fields = [(field, getattr(field, "from_db_value", None)) for field in model._meta.concrete_fields]
     return fields, [field.attname for field, _ in fields]
 
 
-def _instance(model: type[Model], alias: str, values: Sequence) -> Model:
+def _instance(model: type[M], alias: str, values: Sequence[object]) -> M:
     """An instance of ``model`` from its concrete columns' values in a row (in
     ``_meta.concrete_fields`` order, as ``_Names.all_columns`` selects them), loaded the
     way the ORM loads one (``Model.from_db``), each value made the field's Python type."""
@@ -238,8 +286,8 @@ def _instance(model: type[Model], alias: str, values: Sequence) -> Model:
     python = []
     for (field, from_db), value in zip(fields, values, strict=True):
         if value is not None:
-            if from_db:
-                value = field.from_db_value(value, None, connection)
+            if from_db is not None:
+                value = from_db(value, None, connection)
             value = field.to_python(value)
             if settings.USE_TZ and isinstance(value, dt.datetime) and timezone.is_naive(value):
                 value = timezone.make_aware(value, dt.UTC)  # SQLite keeps UTC without a zone
@@ -247,29 +295,37 @@ def _instance(model: type[Model], alias: str, values: Sequence) -> Model:
     return model.from_db(alias, attnames, python)
 
 
-def _fetch(alias: str, sql: str, params: Sequence, *, many: bool = False):
+def _fetch_one(alias: str, sql: str, params: Sequence[Param]) -> Row | None:
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall() if many else cursor.fetchone()
+        return cursor.fetchone()
+
+
+def _fetch_all(alias: str, sql: str, params: Sequence[Param]) -> list[Row]:
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 # --- The page save (surveys.services.submission) ------------------------------------------
 
 
-def window_for_save(window_id: int) -> SurveyWindow | None:
+def window_for_save(window_id: int) -> LockedWindow | None:
     """The window under a row lock that conflicts with the close's ``FOR UPDATE`` but not
-    with other pupils' saves (``FOR SHARE OF``), with ``version_created_at``, its instrument
-    version's creation time as the database returns it (raw annotations are not converted)."""
+    with other pupils' saves (``FOR SHARE OF``), with its instrument version's creation
+    time (``LockedWindow``)."""
     alias = router.db_for_write(SurveyWindow)
-    found = list(SurveyWindow.objects.raw(_statements(alias)["lock_window"], [window_id], using=alias))
-    return found[0] if found else None
+    row = _fetch_one(alias, _statements(alias)["lock_window"], [window_id])
+    if row is None:
+        return None
+    return LockedWindow(window=_instance(SurveyWindow, alias, row[:-1]), version_created_at=row[-1])
 
 
-def response_for_save(submission_key) -> Response | None:
+def response_for_save(submission_key: uuid.UUID) -> Response | None:
     """The response with this submission key, locked until the transaction ends."""
     alias = router.db_for_write(Response)
     key = _prep(Response, "submission_key", submission_key, alias)
-    row = _fetch(alias, _statements(alias)["response_for_update"], [key])
+    row = _fetch_one(alias, _statements(alias)["response_for_update"], [key])
     return None if row is None else _instance(Response, alias, row)
 
 
@@ -284,12 +340,14 @@ def answers_upsert(rows: Sequence[tuple[int, int, int | None, str]]) -> None:
         cursor.execute(sql, [part for row in rows for part in row])
 
 
-def page_save_insert(*, response_id: int, page_no: int, client_seq: int, body_hash: str, saved_on) -> bool | None:
+def page_save_insert(
+    *, response_id: int, page_no: int, client_seq: int, body_hash: str, saved_on: dt.date
+) -> bool | None:
     """Write a save's idempotency record in one statement: whether a newer save of the same
     page exists (then its answers stand), or ``None`` when this (response, page, sequence
     number) is already stored (a replay or a concurrent twin)."""
     alias = router.db_for_write(PageSave)
-    row = _fetch(
+    row = _fetch_one(
         alias,
         _statements(alias)["page_save_insert"],
         [
@@ -309,7 +367,7 @@ def page_save_insert(*, response_id: int, page_no: int, client_seq: int, body_ha
 def page_save_body_hash(*, response_id: int, page_no: int, client_seq: int) -> str | None:
     """The body hash stored for this (response, page, sequence number), if any."""
     alias = router.db_for_write(PageSave)  # read inside the save's transaction
-    row = _fetch(alias, _statements(alias)["page_save_body_hash"], [response_id, page_no, client_seq])
+    row = _fetch_one(alias, _statements(alias)["page_save_body_hash"], [response_id, page_no, client_seq])
     return None if row is None else row[0]
 
 
@@ -319,7 +377,7 @@ def advisory_lock(first: int, second: int, *, model: type[Model] = SurveyWindow)
     alias = router.db_for_write(model)
     sql = _statements(alias)["advisory_lock"]
     if sql:
-        _fetch(alias, sql, [first, second])
+        _fetch_one(alias, sql, [first, second])
 
 
 # --- The question pages (surveys.pupil.selectors) -----------------------------------------
@@ -329,7 +387,7 @@ def window_with_class(window_id: int) -> SurveyWindow | None:
     """The window with its class, the class's school and its instrument version, in one
     statement (the related objects are the window's, as ``select_related`` leaves them)."""
     alias = router.db_for_read(SurveyWindow)
-    row = _fetch(alias, _statements(alias)["window_with_class"], [window_id])
+    row = _fetch_one(alias, _statements(alias)["window_with_class"], [window_id])
     if row is None:
         return None
     widths = [len(_loading(model)[0]) for model in (SurveyWindow, TeachingGroup, School)]
@@ -343,13 +401,15 @@ def window_with_class(window_id: int) -> SurveyWindow | None:
     return window
 
 
-def response_with_answers(submission_key) -> tuple[Response, int | None, list[tuple[str, int | None, str]]] | None:
+def response_with_answers(
+    submission_key: uuid.UUID,
+) -> tuple[Response, int | None, list[tuple[str, int | None, str]]] | None:
     """The response with this key, the highest sequence number of its page saves (None
     before the first) and its saved answers as (item code, value, missing code), in one
     statement; None when no response has the key."""
     alias = router.db_for_read(Response)
     key = _prep(Response, "submission_key", submission_key, alias)
-    found = _fetch(alias, _statements(alias)["response_with_answers"], [key], many=True)
+    found = _fetch_all(alias, _statements(alias)["response_with_answers"], [key])
     if not found:
         return None
     width = len(_loading(Response)[0])
@@ -361,47 +421,51 @@ def response_with_answers(submission_key) -> tuple[Response, int | None, list[tu
 # --- Failed-code counters (surveys.pupil.access) -------------------------------------------
 
 
-def counter_add(key: str, *, expires_at, now) -> int:
+def counter_add(key: str, *, expires_at: dt.datetime, now: dt.datetime) -> int:
     """Add one to a counter and return its new value, in one statement."""
     alias = router.db_for_write(AccessCounter)
     when = functools.partial(_prep, AccessCounter, "expires_at", alias=alias)
-    row = _fetch(
+    row = _fetch_one(
         alias, _statements(alias)["counter_add"], [key, when(value=expires_at), when(value=now), when(value=now)]
     )
+    if row is None:  # pragma: no cover - an upsert with RETURNING always returns its row
+        raise RuntimeError(f"counter {key!r}: the upsert returned no row")
     return row[0]
 
 
-def counter_values(keys: Iterable[str], *, now) -> dict[str, int]:
+def counter_values(keys: Iterable[str], *, now: dt.datetime) -> dict[str, int]:
     """The current (unexpired) value of each of these counters that exists."""
     keys = list(keys)
     alias = router.db_for_read(AccessCounter)
     sql = _statements(alias)["counter_values"].format(keys=", ".join(["%s"] * len(keys)))
-    return dict(_fetch(alias, sql, [*keys, _prep(AccessCounter, "expires_at", now, alias)], many=True))
+    return dict(_fetch_all(alias, sql, [*keys, _prep(AccessCounter, "expires_at", now, alias)]))
 
 
 # --- Database sessions (config.session_store) ----------------------------------------------
 
 
-def session_load(session_key: str, *, now) -> str | None:
+def session_load(session_key: str, *, now: dt.datetime) -> str | None:
     """The encoded data of an unexpired session, or None."""
     alias = router.db_for_read(Session)
-    row = _fetch(alias, _statements(alias)["session_load"], [session_key, _prep(Session, "expire_date", now, alias)])
+    row = _fetch_one(
+        alias, _statements(alias)["session_load"], [session_key, _prep(Session, "expire_date", now, alias)]
+    )
     return None if row is None else row[0]
 
 
 def session_exists(session_key: str) -> bool:
     alias = router.db_for_read(Session)
-    return _fetch(alias, _statements(alias)["session_exists"], [session_key]) is not None
+    return _fetch_one(alias, _statements(alias)["session_exists"], [session_key]) is not None
 
 
-def session_write(session_key: str, data: str, expires, *, create: bool) -> bool:
+def session_write(session_key: str, data: str, expires: dt.datetime, *, create: bool) -> bool:
     """Insert (``create``: never over another session) or update one session row; True when
     a row was written."""
     alias = router.db_for_write(Session)
-    expires = _prep(Session, "expire_date", expires, alias)
+    expire_date = _prep(Session, "expire_date", expires, alias)
     with connections[alias].cursor() as cursor:
         if create:
-            cursor.execute(_statements(alias)["session_insert"], [session_key, data, expires])
+            cursor.execute(_statements(alias)["session_insert"], [session_key, data, expire_date])
         else:
-            cursor.execute(_statements(alias)["session_update"], [data, expires, session_key])
+            cursor.execute(_statements(alias)["session_update"], [data, expire_date, session_key])
         return cursor.rowcount == 1

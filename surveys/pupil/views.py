@@ -236,7 +236,7 @@ def page(request, no: int):
         pages = selectors.pages_for(window=window)
         if not 1 <= no <= len(pages):
             return redirect("surveys:pupil_page", no=1)
-        if sent is not None and sent.submitted_on is not None:
+        if sent is not None and sent.response.submitted_on is not None:
             return redirect("surveys:pupil_thanks")  # already sent: nothing left to change
         return _render_page(request, window, state, pages, pages[no - 1], response=sent)
 
@@ -348,7 +348,7 @@ def thanks(request):
     if window is None:
         return redirect("surveys:pupil_join")
     sent = selectors.response_for_key(key=state.key)
-    if sent is not None and sent.submitted_on is not None:
+    if sent is not None and sent.response.submitted_on is not None:
         # The answers are in: the session forgets the participant and the submission key,
         # keeping only the window (for this page's signposting) and the card code (for
         # "talk to someone"). Nobody using this device later can reach the survey again.

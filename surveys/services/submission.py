@@ -85,7 +85,7 @@ class SaveResult:
 # --- Validation (pure) ---------------------------------------------------------------
 
 
-def clean_page_answers(page, answers: object) -> dict[str, object]:
+def clean_page_answers(page: survey_pages.SurveyPage, answers: object) -> dict[str, int | str]:
     """Normalise one page's answers: every question on the page gets a value, a missing
     code (``dk``/``pns``/``skip``) or, for demographics, a choice or ``""``. Unknown codes,
     questions from another page and values outside the response scale are refused."""
@@ -94,7 +94,7 @@ def clean_page_answers(page, answers: object) -> dict[str, object]:
     questions = {q["code"]: q for q in page.questions}
     if len(answers) > len(questions):
         raise InvalidAnswers(f"Page {page.number} has {len(questions)} questions; {len(answers)} answers were sent.")
-    cleaned: dict[str, object] = {}
+    cleaned: dict[str, int | str] = {}
     for code, raw in answers.items():
         if not isinstance(code, str) or code not in questions:
             shown = str(code)[:40]
@@ -106,7 +106,7 @@ def clean_page_answers(page, answers: object) -> dict[str, object]:
     return cleaned
 
 
-def _clean_value(question: dict, raw: object) -> object:
+def _clean_value(question: dict, raw: object) -> int | str:
     item = question["item"]
     if raw is None or raw == "":
         return "" if item.is_demographic else "skip"
@@ -136,28 +136,32 @@ def body_hash(*, page_no: int, answers: Mapping[str, object], final: bool) -> st
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _check_key(submission_key: object, page_no: object, client_seq: object) -> uuid.UUID:
+def _check_key(submission_key: object, page_no: object, client_seq: object) -> tuple[uuid.UUID, int, int]:
+    """The save's idempotency key, checked: (submission key, page number, sequence number)."""
     try:
         key = submission_key if isinstance(submission_key, uuid.UUID) else uuid.UUID(str(submission_key))
     except (TypeError, ValueError, AttributeError):
         raise InvalidAnswers("The submission key is missing or not valid.")
-    for name, value in (("page", page_no), ("seq", client_seq)):
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_CLIENT_SEQ:
-            raise InvalidAnswers(f"'{name}' must be a whole number.")
-    return key
+    return key, _whole_number("page", page_no), _whole_number("seq", client_seq)
+
+
+def _whole_number(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_CLIENT_SEQ:
+        raise InvalidAnswers(f"'{name}' must be a whole number.")
+    return value
 
 
 # --- Database steps ------------------------------------------------------------------
 
 
-def _lock_window(window_id: int) -> SurveyWindow:
+def _lock_window(window_id: int) -> sql.LockedWindow:
     """Re-read the window inside the transaction under a lock that conflicts with the
-    close's ``FOR UPDATE`` but not with other pupils' saves (``sql.window_for_save``). The
-    window comes with ``version_created_at``, the pages cache's marker."""
-    window = sql.window_for_save(window_id)
-    if window is None:
+    close's ``FOR UPDATE`` but not with other pupils' saves (``sql.window_for_save``), with
+    its instrument version's creation time, the pages cache's marker (``sql.LockedWindow``)."""
+    locked = sql.window_for_save(window_id)
+    if locked is None:
         raise NotAllowed("This survey is no longer available.")
-    return window
+    return locked
 
 
 def _response_for_key(*, window: SurveyWindow, participant_id: int | None, key: uuid.UUID) -> Response | None:
@@ -168,7 +172,9 @@ def _response_for_key(*, window: SurveyWindow, participant_id: int | None, key: 
     return response
 
 
-def _create_response(*, window: SurveyWindow, participant_id: int | None, key: uuid.UUID, today) -> Response:
+def _create_response(
+    *, window: SurveyWindow, participant_id: int | None, key: uuid.UUID, today: datetime.date
+) -> Response:
     """A new response, counted unless this card already has one (then kept as a conflict).
     Unique constraints decide; an IntegrityError is a race, resolved by re-reading."""
     for status in (Response.Status.IN_PROGRESS, Response.Status.CONFLICT):
@@ -184,7 +190,7 @@ def _create_response(*, window: SurveyWindow, participant_id: int | None, key: u
     raise KeyReused("This survey could not be started. Please try again.")  # pragma: no cover
 
 
-def _stored_page_answers(response: Response, page) -> dict[str, object]:
+def _stored_page_answers(response: Response, page: survey_pages.SurveyPage) -> dict[str, object]:
     codes = [q["code"] for q in page.questions]
     stored: dict[str, object] = {}
     for answer in Answer.objects.filter(response=response, item__code__in=codes).select_related("item"):
@@ -195,9 +201,9 @@ def _stored_page_answers(response: Response, page) -> dict[str, object]:
     return stored
 
 
-def _apply_answers(response: Response, page, cleaned: Mapping[str, object]) -> None:
-    values: list[tuple] = []
-    demographic_fields = []
+def _apply_answers(response: Response, page: survey_pages.SurveyPage, cleaned: Mapping[str, int | str]) -> None:
+    values: list[tuple[int, int, int | None, str]] = []
+    demographic_fields: list[str] = []
     for q in page.questions:
         item, value = q["item"], cleaned[q["code"]]
         if q["demographic"]:
@@ -258,10 +264,11 @@ def page_save(
 ) -> SaveResult:
     """Save one page of answers (and, with ``final``, complete the response). Raises a
     ``SubmissionError`` subclass for every refusal; never lets an IntegrityError out."""
-    key = _check_key(submission_key, page_no, client_seq)
+    key, page_no, client_seq = _check_key(submission_key, page_no, client_seq)
     today = today or timezone.localdate()
-    window = _lock_window(window_id)
-    marker = survey_pages.version_marker(window.instrument_version_id, window.version_created_at)
+    locked = _lock_window(window_id)
+    window = locked.window
+    marker = survey_pages.version_marker(window.instrument_version_id, locked.version_created_at)
     pages = survey_pages.pages_for_version(
         window.instrument_version_id,
         marker=marker,
@@ -347,7 +354,9 @@ def submission_key_for(*, window_id: int, participant_id: int, held_key: str | N
 
 
 @transaction.atomic
-def sgic_participant_get_or_create(*, school_id: int, academic_year: int, code_hash: str, element_hashes: list[str]):
+def sgic_participant_get_or_create(
+    *, school_id: int, academic_year: int, code_hash: str, element_hashes: list[str]
+) -> Participant:
     """The participant for a self-generated code, made on first use (cards are made by
     staff when printing; a self-generated code exists only once a pupil enters it)."""
     try:

@@ -54,8 +54,8 @@ def talk_request_create(
     through the outbox (decision 1: a pupil's request never depends on the broker), a
     minute later, in one e-mail with the other requests made meanwhile."""
     today = today or timezone.localdate()
-    window = sql.window_for_save(window_id)  # the close waits for this request, or it sees the close
-    if window is None or not window.is_open():
+    locked = sql.window_for_save(window_id)  # the close waits for this request, or it sees the close
+    if locked is None or not locked.window.is_open():
         raise TalkClosed("This survey has closed, so we can't send your message from here.")
     if card_code:
         request, created = TalkRequest.objects.get_or_create(
@@ -63,7 +63,7 @@ def talk_request_create(
         )
     else:
         sql.advisory_lock(sql.TALK_LOCK, window_id)  # count and insert take turns per window
-        class_size = TeachingGroup.objects.filter(pk=window.group_id).values_list("pupil_count", flat=True).get()
+        class_size = TeachingGroup.objects.filter(pk=locked.window.group_id).values_list("pupil_count", flat=True).get()
         made = TalkRequest.objects.filter(window_id=window_id, card_code="", requested_on=today).count()
         if made >= talk_requests_allowed_per_day(class_size):
             logger.warning("Window %s has had %s talk requests without a card today; refusing more.", window_id, made)

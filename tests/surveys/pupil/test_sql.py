@@ -141,8 +141,9 @@ def test_response_for_key_carries_the_highest_saved_sequence(window):
     response = make_response(window, participant=make_pupil(window), status=Response.Status.IN_PROGRESS)
     key = str(response.submission_key)
     loaded = selectors.response_for_key(key=key)
-    assert _fields(loaded) == _fields(Response.objects.get(pk=response.pk))
-    assert isinstance(loaded.submission_key, uuid.UUID) and loaded.started_on == response.started_on
+    assert _fields(loaded.response) == _fields(Response.objects.get(pk=response.pk))
+    assert isinstance(loaded.response.submission_key, uuid.UUID) and loaded.response.started_on == response.started_on
+    assert not loaded.response._state.adding and loaded.response._state.db == "default"
     assert loaded.top_seq is None and selectors.next_client_seq(response=loaded) == 1
     for seq in (3, 7):
         PageSave.objects.create(
@@ -166,17 +167,21 @@ def test_response_for_key_carries_every_saved_answer_as_an_option_value(window):
     Answer.objects.create(response=response, item=items[1], value=None, missing=Answer.Missing.DONT_KNOW)
     loaded = selectors.response_for_key(key=str(response.submission_key))
     assert loaded.answer_values == {items[0].code: "4", items[1].code: "dk"}
-    assert _fields(loaded) == _fields(Response.objects.get(pk=response.pk))  # one row per answer, one response
+    assert _fields(loaded.response) == _fields(Response.objects.get(pk=response.pk))  # one row per answer, one response
 
 
 def test_the_locked_window_is_the_orm_s_with_its_version_s_creation_time(window):
     locked = sql.window_for_save(window.pk)
-    assert _fields(locked) == _fields(SurveyWindow.objects.get(pk=window.pk))
-    assert locked.is_open() and not locked._state.adding
+    assert _fields(locked.window) == _fields(SurveyWindow.objects.get(pk=window.pk))
+    assert locked.window.is_open() and not locked.window._state.adding
     from surveys import survey_pages
 
-    assert survey_pages.version_marker(locked.instrument_version_id, locked.version_created_at) == (
+    assert survey_pages.version_marker(locked.window.instrument_version_id, locked.version_created_at) == (
         survey_pages.version_marker(window.instrument_version_id, window.instrument_version.created_at)
+    )
+    # The question pages' marker (from the window with its class) is the save's.
+    assert survey_pages.version_marker(locked.window.instrument_version_id, locked.version_created_at) == (
+        selectors.version_marker(window=selectors.window_for_pupil(window_id=window.pk))
     )
     assert sql.window_for_save(window.pk + 1000) is None
 
