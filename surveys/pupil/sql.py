@@ -25,13 +25,13 @@ How it is written.
   tests/surveys/pupil/test_sql.py fails when a listed field is renamed or removed.
 - The connection is the one the database router names for the model: ``db_for_read``
   for reads, ``db_for_write`` for writes and for reads that lock rows.
-- The locked window comes back through ``Manager.raw()``, so Django applies its own
-  converters (SQLite returns UUIDs as hex and datetimes without a time zone). The other
-  reads that return model rows are ones raw() does not do as well: the window with its
-  class, school and instrument version (four models in one row), the response with one
-  row per saved answer (raw() builds a response per answer: twice the read's CPU), and
-  the locked response (raw() cost half as much CPU again as building it here, on every
-  save). Their instances are made with the models' public loading API instead
+- Reads that return model rows build their instances here rather than through
+  ``Manager.raw()``, which costs more CPU than the statement: the locked window (raw()
+  took about 0.6 ms more per save, bench/notes.md), the window with its class, school
+  and instrument version (four models in one row), the response with one row per saved
+  answer (raw() builds a response per answer: twice the read's CPU), and the locked
+  response (raw() cost half as much CPU again). Their instances are made with the
+  models' public loading API
   (``Model.from_db``, each value through ``Field.to_python`` and ``from_db_value`` where
   the field has one, datetimes made aware as the ORM makes them). Statements that return
   no model row use a cursor.
@@ -261,8 +261,12 @@ def window_for_save(window_id: int) -> SurveyWindow | None:
     with other pupils' saves (``FOR SHARE OF``), with ``version_created_at``, its instrument
     version's creation time as the database returns it (raw annotations are not converted)."""
     alias = router.db_for_write(SurveyWindow)
-    found = list(SurveyWindow.objects.raw(_statements(alias)["lock_window"], [window_id], using=alias))
-    return found[0] if found else None
+    row = _fetch(alias, _statements(alias)["lock_window"], [window_id])
+    if row is None:
+        return None
+    window = _instance(SurveyWindow, alias, row[:-1])
+    window.version_created_at = row[-1]  # type: ignore[attr-defined]
+    return window
 
 
 def response_for_save(submission_key) -> Response | None:
