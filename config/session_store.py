@@ -11,13 +11,20 @@ middleware answers 400)."""
 from __future__ import annotations
 
 from django.contrib.sessions.backends import db
-from django.contrib.sessions.backends.base import CreateError, UpdateError
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 
 from surveys.pupil import sql
 
 
 class SessionStore(db.SessionStore):
+    def _get_new_session_key(self):
+        """A new random key, without Django's ``exists()`` query first: a new session is
+        written by an insert that never replaces another session's row (``CreateError``,
+        after which ``create()`` draws another key), so a collision cannot merge two."""
+        return get_random_string(32, VALID_KEY_CHARS)
+
     def load(self):
         data = sql.session_load(self.session_key, now=timezone.now()) if self.session_key else None
         if data is None:

@@ -31,6 +31,8 @@ class SurveyPage:
     questions: list[dict] = field(default_factory=list)
     # Filled by surveys.pupil.markup.questions_markup the first time the page is shown.
     markup_pieces: list | None = field(default=None, repr=False, compare=False)
+    # The page's shells (surveys.pupil.shells), by school footer and template.
+    shells: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 def _question(item: Item) -> dict:

@@ -47,12 +47,15 @@ def reference_data(db):
 @pytest.fixture(autouse=True)
 def _fresh_pupil_window_cache():
     """The pupil pages keep windows in process for a few seconds, keyed by id; SQLite
-    reuses ids after a test's rollback, so every test starts with an empty cache."""
-    from surveys.pupil import caches
+    reuses ids after a test's rollback, so every test starts with an empty cache. The
+    pages' shells (``surveys.pupil.shells``) start afresh too, so each test builds its own."""
+    from surveys.pupil import caches, shells
 
     caches.clear()
+    shells.clear()
     yield
     caches.clear()
+    shells.clear()
 
 
 @pytest.fixture(autouse=True)

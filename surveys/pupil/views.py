@@ -24,8 +24,9 @@ from surveys import sgic, survey_pages
 from surveys.models import SurveyWindow
 from surveys.services import submission
 from surveys.services import talk as talk_services
+from surveys.templatetags.pupil_talk import named_safeguarding_lead
 
-from . import access, selectors
+from . import access, selectors, shells
 from .csrf import pupil_csrf_protect
 from .forms import BadBody, answers_from_post, int_field, parse_save_body
 from .markup import questions_markup
@@ -65,6 +66,22 @@ def _context(window: SurveyWindow | None, **extra) -> dict:
     return {"window": window, "school": school, **extra}
 
 
+def _shell_key(window: SurveyWindow | None, *parts) -> tuple:
+    """The key of a page's shell (``shells``): ``parts`` and what every pupil page shows of
+    the school, its safeguarding lead in the footer (templates/surveys/pupil/base.html)."""
+    school = window.group.school if window is not None else None
+    footer = (school.dsl_name, school.dsl_contact) if school is not None else None
+    return (*parts, footer)
+
+
+def _talk_context(window: SurveyWindow | None, **extra) -> dict:
+    """``_context`` for a page with the "talk to someone" button (_talk.html): whom a
+    request reaches, by name only when that is true (``named_safeguarding_lead``)."""
+    context = _context(window, **extra)
+    context["talk_lead"] = named_safeguarding_lead(context["school"]) if window is not None else ""
+    return context
+
+
 def _state_window(request, *, need: str = "window", fresh: bool = True):
     """(state, window) for the current step, or (state, None) when the pupil must start again.
     ``fresh=False`` for pages that decide nothing on the window's state (see
@@ -100,7 +117,7 @@ def join(request):
         request.session.pop("pupil", None)
         access.PupilState(window_id=window.pk).store(request.session)
         return redirect("surveys:pupil_card")
-    return render(request, "surveys/pupil/join.html", _context(None, code=code))
+    return shells.render(request, "surveys/pupil/join.html", _context(None), key=_shell_key(None), slots={"code": code})
 
 
 def _session_key(request) -> str:
@@ -162,7 +179,9 @@ def card(request):
             return render(request, "surveys/pupil/card.html", context, status=429 if limited else 200)
         access.PupilState(window_id=window.pk, participant_id=participant.pk, card_code=code).store(request.session)
         return redirect("surveys:pupil_assent")
-    return render(request, "surveys/pupil/card.html", context)
+    if sgic_window:
+        return render(request, "surveys/pupil/card.html", context)
+    return shells.render(request, "surveys/pupil/card.html", context, key=_shell_key(window), slots={"code": ""})
 
 
 @pupil_view
@@ -190,10 +209,12 @@ def assent(request):
         ).store(request.session)
         return redirect("surveys:pupil_page", no=1)
     use = selectors.card_use(window_id=window.pk, participant_id=state.participant_id, own_key=held)
-    return render(
+    return shells.render(
         request,
         "surveys/pupil/assent.html",
         _context(window, already_sent=use.sent, started_elsewhere=use.started_elsewhere),
+        key=_shell_key(window, use.sent, use.started_elsewhere),
+        slots={},
     )
 
 
@@ -206,19 +227,21 @@ _UNREAD = object()
 def _render_page(request, window, state, pages, page, *, error="", status=200, answers=None, response=_UNREAD):
     if response is _UNREAD:
         response = selectors.response_for_key(key=state.key)
-    context = _context(
-        window,
-        page=page,
-        total=len(pages),
-        last=page.number == len(pages),
-        key=state.key,
-        seq=selectors.next_client_seq(response=response),
-        questions=questions_markup(
+    last = page.number == len(pages)
+    context = _context(window, page=page, total=len(pages), last=last, error=error)
+    slots = {
+        "key": state.key,
+        "seq": str(selectors.next_client_seq(response=response)),
+        "questions": questions_markup(
             page, answers if answers is not None else selectors.saved_answers(response=response, page=page)
         ),
-        error=error,
-    )
-    return render(request, "surveys/pupil/page.html", context, status=status)
+    }
+    if error:
+        return render(request, "surveys/pupil/page.html", {**context, **slots}, status=status)
+    # The page object is its version's (cached while the version is frozen): its shells go
+    # with it, and one page's shell is never another's.
+    key = _shell_key(window, len(pages), last)
+    return shells.render(request, "surveys/pupil/page.html", context, key=key, slots=slots, store=page.shells)
 
 
 @pupil_view
@@ -331,7 +354,7 @@ def stop(request):
 @require_GET
 def stopped(request):
     _, window = _state_window(request, fresh=False)
-    return render(request, "surveys/pupil/stopped.html", _context(window))
+    return render(request, "surveys/pupil/stopped.html", _talk_context(window))
 
 
 @pupil_view
@@ -354,7 +377,9 @@ def thanks(request):
         # "talk to someone"). Nobody using this device later can reach the survey again.
         access.release_key(request.session, window_id=window.pk, participant_id=state.participant_id)
         access.PupilState(window_id=window.pk, card_code=state.card_code).store(request.session)
-    return render(request, "surveys/pupil/thanks.html", _context(window))
+    context = _talk_context(window)
+    key = _shell_key(window, window.linkage, context["talk_lead"])
+    return shells.render(request, "surveys/pupil/thanks.html", context, key=key, slots={})
 
 
 @pupil_view
