@@ -92,7 +92,7 @@ def fill(request, pieces: tuple[str, ...], slots: Mapping[str, object]) -> str:
                 values[piece] = get_token(request)
             elif piece == CSP_NONCE:
                 values[piece] = str(request.csp_nonce)
-        out.append(conditional_escape(values[piece]))
+        out.append(conditional_escape(str(values[piece])))
     return "".join(out)
 
 
