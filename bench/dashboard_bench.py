@@ -355,7 +355,7 @@ def render(result: dict) -> str:
     lines += [
         "",
         "A cold view computes the regional table (region and local-authority rows from area rollups), the table "
-        "by lessons delivered (from class rollups: the dose of each class), the fidelity panel and every chart "
+        "by lessons delivered (from the area rollups' dose rows), the fidelity panel and every chart "
         "(matplotlib, about 70 ms each); it then caches the whole dashboard under the filters and the programmes' "
         "data versions, so the next view (and every officer's view until a figure changes) is a cache read and "
         "the template. Where the cold time goes: [outcomes_results.md](outcomes_results.md), after this section.",

@@ -164,8 +164,8 @@ def render_section(result: dict) -> str:
         f"the charts and the template take {build['school'] * 1000:.0f} ms (school) and "
         f"{build['regional'] * 1000:.0f} ms (regional); the rest, {first['school'] - build['school']:.1f} s and "
         f"{first['regional'] - build['regional']:.1f} s, is WeasyPrint laying out and writing the pages (tables "
-        "and inline SVG charts). The region's dose breakdown is not in the regional report: on this data it alone "
-        "took 13 to 21 s (every class's rollups, twice for the disclosure complement).",
+        "and inline SVG charts), the regional report's change by lessons delivered included (read from the "
+        "area rollups' dose rows).",
         "",
         END,
     ]

@@ -14,7 +14,8 @@ Three tiers, each built only from the one below (docs/outcomes-engine.md):
 - ``AreaRollup``: the same sums added up per programme, academic year, local authority and
   year group, plus what the clustering statistics need (per-school change sums and the
   between-class sum of squares), so a regional table reads a few hundred rows, not every
-  class, and never an answer.
+  class, and never an answer. Its ``dose`` dimension adds up the classes' "all pupils" rows
+  by the class's dose band, so the change by lessons delivered reads area rows too.
 
 Scope columns (programme, school, local authority, academic year, year group, instrument)
 are copied onto the rollups so filtered aggregation needs no joins. They are plain ids
@@ -37,11 +38,16 @@ class Compare(models.TextChoices):
 
 class Dimension(models.TextChoices):
     """Subgroup dimensions stored on rollups. The year-group breakdown needs no rows of its
-    own: a class has one year group, copied onto every rollup row."""
+    own: a class has one year group, copied onto every rollup row. Nor does the dose on class
+    rollups: a class has one dose band, copied onto every row (``ClassRollup.dose_band``).
+    Area rollups carry ``DOSE`` rows, whose categories are the dose band codes
+    (``services.DOSE_BANDS``, ``NOT_RECORDED`` without a lesson plan): each the sum of the
+    ``ALL`` rows of the area's classes in that band."""
 
     ALL = "all", "All pupils"
     GENDER = "gender", "Gender"
     ETHNICITY = "ethnicity", "Ethnic group"
+    DOSE = "dose", "Lessons delivered"
 
 
 ALL_CATEGORY = ""
@@ -141,7 +147,9 @@ class ClassRollup(_Sums):
     pair = models.ForeignKey(ClassPair, on_delete=models.CASCADE, related_name="rollups")
     school = _scope_id("accounts.School")
     group = _scope_id("lessons.TeachingGroup")
-    dose_band = models.PositiveSmallIntegerField(null=True, blank=True)
+    dose_band = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The class's dose band (services.dose_band); empty without a lesson plan."
+    )
 
     class Meta:
         constraints = [
@@ -159,7 +167,9 @@ class AreaRollup(_Sums):
     """Class rollups summed per programme, academic year, local authority, year group,
     instrument, scale, unit and subgroup category. Rebuilt from ``ClassRollup`` whenever one
     of its classes changes (``services``), so it is always their exact sum. Rows with
-    ``year_group = 0`` (``services.ALL_YEAR_GROUPS``) sum an authority's year groups."""
+    ``year_group = 0`` (``services.ALL_YEAR_GROUPS``) sum an authority's year groups. Rows
+    of the ``dose`` dimension sum the ``all`` rows of the classes in each dose band, so a
+    class whose band changes moves its pupils from one category to another."""
 
     n_classes = models.PositiveIntegerField(default=0, help_text="Classes with matched pupils in this cell.")
     sum_class_n2 = models.BigIntegerField(default=0, help_text="Sum over classes of matched n squared.")

@@ -5,10 +5,11 @@ scope (region, local authority, school, class) and scale, and per subgroup categ
 breakdown is asked for. Its steps, in order:
 
 1. **Rollups.** Region and local-authority rows add up area rollups (a few hundred rows for a
-   whole region); school and class rows, and the dose breakdown, add up class rollups. When a
-   table needs class rollups anyway, every level is added up from them in the same
-   statement, so region = sum of local authorities = sum of schools = sum of classes holds
-   exactly. No figure ever reads an answer.
+   whole region), with every breakdown: the dose breakdown reads their ``dose`` rows (the
+   classes' figures summed by dose band). School and class rows add up class rollups (the
+   dose of a class is its ``dose_band``). When a table needs class rollups anyway, every
+   level is added up from them in the same statement, so region = sum of local authorities
+   = sum of schools = sum of classes holds exactly. No figure ever reads an answer.
 2. **Scope.** Place filters choose which scopes are shown (``filters``).
 3. **Disclosure.** ``outcomes.stats.disclosure.disclose`` runs once per programme and scale
    over every cell of the table with the hierarchy relations, the breakdown relations (scope
@@ -42,7 +43,7 @@ from surveys.models import Instrument, Response
 from .figures import SUMS, CellSums, Combined, Figures, cell_figures
 from .filters import ResolvedFilter
 from .models import NOT_RECORDED, AreaRollup, ClassPair, ClassRollup, DataVersion, Dimension
-from .services import ALL_YEAR_GROUPS, DOSE_BANDS
+from .services import ALL_YEAR_GROUPS, DOSE_BANDS, dose_code
 from .stats.disclosure import RULES_VERSION, Cell, Reason, Relation, Table, disclose, merge_breakdown
 from .stats.multiplicity import benjamini_hochberg, holm
 
@@ -54,7 +55,6 @@ CATEGORY_LABELS = {
     "ethnicity": {**dict(Response.EthnicGroup.choices), NOT_RECORDED: "Not recorded"},
     "dose": {**{code: label for _, code, label in DOSE_BANDS}, NOT_RECORDED: "No lesson plan recorded"},
 }
-DOSE_CODES: dict[int | None, str] = {band: code for band, code, _ in DOSE_BANDS}
 CAVEAT = (
     "Pre/post change without a comparison group is monitoring, not proof of impact: other things "
     "also change pupils' answers over time."
@@ -146,28 +146,40 @@ class _Collected:
     parents: dict[ScopeKey, ScopeKey]
 
 
-def _subgroups(row: dict, breakdown: str | None) -> list[str]:
+def _subgroups(row: dict, breakdown: str | None, *, class_row: bool) -> list[str]:
+    """The published cells a rollup row adds into. An area row of a breakdown's dimension is
+    its category; a class's "all pupils" row is also its class's dose category (class rows
+    carry the band, area rows have ``dose`` rows of their own)."""
     if row["dimension"] != Dimension.ALL:
         return [f"{row['dimension']}:{row['category']}"]
     subs = [ALL]
     if breakdown == "year_group":
         subs.append(f"year_group:{row['year_group']}")
-    elif breakdown == "dose":
-        band = row.get("dose_band")
-        subs.append(f"dose:{DOSE_CODES.get(band, NOT_RECORDED)}")
+    elif breakdown == "dose" and class_row:
+        subs.append(f"dose:{dose_code(row['dose_band'])}")
     return subs
 
 
-def _dimensions(breakdown: str | None) -> list[str]:
-    return [Dimension.ALL, breakdown] if breakdown in (Dimension.GENDER, Dimension.ETHNICITY) else [Dimension.ALL]
+def _dimensions(breakdown: str | None, *, class_rows: bool) -> list[str]:
+    if breakdown in (Dimension.GENDER, Dimension.ETHNICITY) or (breakdown == Dimension.DOSE and not class_rows):
+        return [Dimension.ALL, breakdown]
+    return [Dimension.ALL]
+
+
+def _reads_class_rollups(levels: tuple[str, ...], breakdown: str | None) -> bool:
+    """Whether a table is added up from class rollups: only when it shows schools or classes
+    (and then every level comes from the same rows). Region and local-authority tables read
+    area rollups with every breakdown, the dose included (its ``dose`` rows)."""
+    return bool({"school", "class"} & set(levels))
 
 
 def _collect(programme_id: int, resolved: ResolvedFilter, *, without: str | None = None) -> _Collected:
     levels = resolved.scopes
     breakdown = resolved.filter.breakdown
+    from_classes = _reads_class_rollups(levels, breakdown)
     lookups = {
         "programme_id": programme_id,
-        "dimension__in": _dimensions(breakdown),
+        "dimension__in": _dimensions(breakdown, class_rows=from_classes),
         **resolved.rollup_filter(without=without),
     }
     if resolved.school is not None:
@@ -175,7 +187,6 @@ def _collect(programme_id: int, resolved: ResolvedFilter, *, without: str | None
     elif resolved.local_authority is not None:
         lookups["local_authority_id"] = resolved.local_authority.pk
     collected = _Collected(cells=defaultdict(dict), scales={}, parents={})
-    from_classes = bool({"school", "class"} & set(levels)) or breakdown == "dose"
 
     def cell(scale: ScaleKey, key: CellKey) -> CellSums:
         cells = collected.cells[scale]
@@ -196,7 +207,7 @@ def _collect(programme_id: int, resolved: ResolvedFilter, *, without: str | None
             scope = ("class", row["group_id"])
             collected.parents[scope] = ("school", row["school_id"])
             collected.parents[("school", row["school_id"])] = ("local_authority", row["local_authority_id"])
-            for sub in _subgroups(row, breakdown):
+            for sub in _subgroups(row, breakdown, class_row=True):
                 cell(scale, (scope, sub)).add_class_row(row)
         _roll_up(collected, ["class", "school", "local_authority"])
     else:
@@ -213,7 +224,7 @@ def _collect(programme_id: int, resolved: ResolvedFilter, *, without: str | None
         ):
             scale = remember_scale(row)
             scope = ("local_authority", row["local_authority_id"])
-            for sub in _subgroups(row, breakdown):
+            for sub in _subgroups(row, breakdown, class_row=False):
                 cell(scale, (scope, sub)).add_area_row(row)
         _roll_up(collected, ["local_authority"])
     # Keep only the levels shown.
@@ -555,7 +566,7 @@ def fidelity(resolved: ResolvedFilter) -> dict[str, Fidelity]:
         plans = [p for _s, p, _d in items if p]
         bands = {code: 0 for _band, code, _label in DOSE_BANDS} | {NOT_RECORDED: 0}
         for _school, planned, done in items:
-            bands[DOSE_CODES.get(dose_band(done, planned), NOT_RECORDED)] += 1
+            bands[dose_code(dose_band(done, planned))] += 1
         found[slugs[programme_id]] = Fidelity(
             programme=slugs[programme_id],
             classes=len(items),

@@ -7,6 +7,12 @@ or concurrently, gives the same rows (pairs are locked ``select_for_update``; ar
 recomputed under a per-area lock after the class rows are written). A pair contributes
 figures only once both its windows have closed.
 
+Lesson counts: a class's dose band (``dose_band``, copied onto every class row, and the
+``dose`` rows of its area) follows from its pair's lessons planned and delivered. A change
+to the delivery log or to a programme's live lessons runs ``pairs_dose_refresh``, which
+recounts only the lessons; the pair's digest leaves the counts out (they are compared as
+they are), so a refresh after it finds nothing to change.
+
 Streaming: classes are processed in batches (``BATCH_SIZE``), each batch one transaction
 reading per-response scale sums (an ORM aggregate over ``Answer``) for its windows only, so
 memory is bounded by the batch, never by the number of answers.
@@ -41,7 +47,7 @@ from surveys.models import (
 
 from .building import PairBuild, ResponseRecord, build_pair, scales_by_version
 from .figures import SUMS
-from .models import AreaRollup, ClassPair, ClassRollup, Compare, DataVersion
+from .models import NOT_RECORDED, AreaRollup, ClassPair, ClassRollup, Compare, DataVersion, Dimension
 
 BATCH_SIZE = 200
 #: ``AreaRollup.year_group`` of an authority's rows summed over all its year groups.
@@ -63,6 +69,9 @@ DOSE_BANDS = [
 ]
 
 
+DOSE_CODES: dict[int | None, str] = {band: code for band, code, _ in DOSE_BANDS}
+
+
 def dose_band(delivered: int | None, planned: int | None) -> int | None:
     """0: under half the planned lessons, 1: half or more, 2: all; None without a plan."""
     if delivered is None or not planned:
@@ -70,6 +79,12 @@ def dose_band(delivered: int | None, planned: int | None) -> int | None:
     if delivered >= planned:
         return 2
     return 1 if 2 * delivered >= planned else 0
+
+
+def dose_code(band: int | None) -> str:
+    """The category of a dose band on area rollups (and in the published breakdown):
+    ``DOSE_BANDS``' code, or ``NOT_RECORDED`` for a class without a lesson plan."""
+    return DOSE_CODES.get(band, NOT_RECORDED)
 
 
 def window_closed_at(window: Mapping[str, Any]) -> dt.datetime:
@@ -117,14 +132,39 @@ class RefreshResult:
 
 
 @dataclass
+class _Lessons:
+    """What the fidelity numbers of a set of classes are counted from: each programme's plan
+    (its live lessons) and each class's delivery log."""
+
+    planned: dict[int, int]
+    deliveries: dict[int, list[tuple[dt.date, str]]]
+    programme_paths: dict[int, tuple[str, int]]
+
+
+@dataclass
 class _Batch:
     groups: dict[int, dict]
     windows: dict[tuple[int, str], dict]
     scales: dict[int, list]
     responses: dict[int, list[ResponseRecord]]
-    planned: dict[int, int]
-    deliveries: dict[int, list[tuple[dt.date, str]]]
-    programme_paths: dict[int, tuple[str, int]]
+    lessons: _Lessons
+
+
+def _read_lessons(group_ids: Iterable[int], programme_ids: Iterable[int]) -> _Lessons:
+    programme_paths = {
+        row["id"]: (row["path"], row["depth"])
+        for row in ProgrammePage.objects.filter(pk__in=set(programme_ids)).values("id", "path", "depth")
+    }
+    planned = {
+        pid: LessonPage.objects.live().filter(path__startswith=path, depth=depth + 1).count()
+        for pid, (path, depth) in programme_paths.items()
+    }
+    deliveries: dict[int, list[tuple[dt.date, str]]] = defaultdict(list)
+    for delivery in LessonDelivery.objects.filter(group_id__in=list(group_ids)).values(
+        "group_id", "delivered_on", "lesson__path"
+    ):
+        deliveries[delivery["group_id"]].append((delivery["delivered_on"], delivery["lesson__path"]))
+    return _Lessons(planned, deliveries, programme_paths)
 
 
 def _read_batch(group_ids: Sequence[int], now: dt.datetime) -> _Batch:
@@ -197,32 +237,19 @@ def _read_batch(group_ids: Sequence[int], now: dt.datetime) -> _Batch:
             )
         )
 
-    programme_ids = {g["programme_id"] for g in groups.values()}
-    programme_paths = {
-        row["id"]: (row["path"], row["depth"])
-        for row in ProgrammePage.objects.filter(pk__in=programme_ids).values("id", "path", "depth")
-    }
-    planned = {
-        pid: LessonPage.objects.live().filter(path__startswith=path, depth=depth + 1).count()
-        for pid, (path, depth) in programme_paths.items()
-    }
-    deliveries: dict[int, list[tuple[dt.date, str]]] = defaultdict(list)
-    for delivery in LessonDelivery.objects.filter(group_id__in=groups).values(
-        "group_id", "delivered_on", "lesson__path"
-    ):
-        deliveries[delivery["group_id"]].append((delivery["delivered_on"], delivery["lesson__path"]))
-    return _Batch(dict(groups), windows, scales, responses, planned, deliveries, programme_paths)
+    lessons = _read_lessons(groups, {g["programme_id"] for g in groups.values()})
+    return _Batch(dict(groups), windows, scales, responses, lessons)
 
 
-def _lessons_delivered(batch: _Batch, group: dict, baseline: dict, later: dict) -> int:
+def _lessons_delivered(lessons: _Lessons, group: dict, baseline: dict, later: dict) -> int:
     """The programme's lessons logged for the class between the baseline window opening and
     the later window closing (local dates, both ends included)."""
-    path, depth = batch.programme_paths.get(group["programme_id"], ("", 0))
+    path, depth = lessons.programme_paths.get(group["programme_id"], ("", 0))
     start = timezone.localtime(baseline["opens_at"]).date()
     end = timezone.localtime(window_closed_at(later)).date()
     return sum(
         1
-        for day, lesson_path in batch.deliveries.get(group["id"], ())
+        for day, lesson_path in lessons.deliveries.get(group["id"], ())
         if start <= day <= end and path and lesson_path.startswith(path) and len(lesson_path) == len(path) + 4
     )
 
@@ -240,8 +267,8 @@ def _build(batch: _Batch, key: PairKey, now: dt.datetime) -> tuple[PairBuild, di
     }
     if not (baseline and later and window_is_closed(baseline, now) and window_is_closed(later, now)):
         return PairBuild(), extra
-    extra["lessons_planned"] = batch.planned.get(group["programme_id"])
-    extra["lessons_delivered"] = _lessons_delivered(batch, group, baseline, later)
+    extra["lessons_planned"] = batch.lessons.planned.get(group["programme_id"])
+    extra["lessons_delivered"] = _lessons_delivered(batch.lessons, group, baseline, later)
     build = build_pair(
         baseline=batch.responses.get(baseline["id"], []),
         later=batch.responses.get(later["id"], []),
@@ -308,12 +335,18 @@ def _refresh_batch(
         build, extra = _build(batch, key, now)
         group = batch.groups[key[0]]
         denormalised = _denormalised(group, key[1])
-        digest = build.digest(extra=[sorted(extra.items()), sorted(denormalised.items())])
+        # The digest covers the rows and what they are keyed by; the fidelity numbers are
+        # compared as they are, so ``pairs_dose_refresh`` can change them (and the dose band)
+        # without recounting the responses, and a later refresh still sees nothing new.
+        windows = {name: value for name, value in extra.items() if name.endswith("_window_id")}
+        digest = build.digest(extra=[sorted(windows.items()), sorted(denormalised.items())])
+        lessons = (extra["lessons_planned"], extra["lessons_delivered"])
+        changed = digest != pair.digest or lessons != (pair.lessons_planned, pair.lessons_delivered)
         old_area = _area_key(pair)
         result.refreshed += 1
         pair.refreshed_at = now
-        if digest != pair.digest or force:
-            result.changed += digest != pair.digest
+        if changed or force:
+            result.changed += changed
             result.programmes |= {pair.programme_id, denormalised["programme_id"]}
             for name, value in {**denormalised, **extra}.items():
                 setattr(pair, name, value)
@@ -392,13 +425,14 @@ AREA_FIELDS = (
     "dimension",
     "category",
     "school_id",
+    "dose_band",
     *SUMS,
     "histogram",
 )
 _SUMMED = SUMS
 
 
-def _area_cell(scope: dict[str, Any], row: dict[str, Any]) -> AreaRollup:
+def _area_cell(scope: dict[str, Any], row: dict[str, Any], dimension: str, category: str) -> AreaRollup:
     return AreaRollup(
         **scope,
         instrument_id=row["instrument_id"],
@@ -407,12 +441,22 @@ def _area_cell(scope: dict[str, Any], row: dict[str, Any]) -> AreaRollup:
         scale_order=row["scale_order"],
         higher_is_better=row["higher_is_better"],
         unit=row["unit"],
-        dimension=row["dimension"],
-        category=row["category"],
+        dimension=dimension,
+        category=category,
         school_n={},
         school_change={},
         histogram={},
     )
+
+
+def _area_categories(row: dict[str, Any], *, from_areas: bool) -> list[tuple[str, str]]:
+    """The area cells a row adds into: its own dimension and category, and for a class's
+    "all pupils" row also the dose category of the class's band (area rows already carry
+    their dose rows)."""
+    own = (row["dimension"], row["category"])
+    if from_areas or row["dimension"] != Dimension.ALL:
+        return [own]
+    return [own, (Dimension.DOSE, dose_code(row["dose_band"]))]
 
 
 def _add_counts(into: dict[str, int], key: str, value: int) -> None:
@@ -424,34 +468,47 @@ def _replace_area(scope: dict[str, Any], rows: Iterable[dict[str, Any]], *, from
     authority's per-year-group area rows for its all-year-groups rows)."""
     cells: dict[tuple, AreaRollup] = {}
     for row in rows:
-        cell_key = (row["instrument_id"], row["scale_code"], row["unit"], row["dimension"], row["category"])
-        cell = cells.get(cell_key)
-        if cell is None:
-            cell = cells[cell_key] = _area_cell(scope, row)
-        for name in _SUMMED:
-            setattr(cell, name, getattr(cell, name) + row[name])
-        if from_areas:
-            cell.n_classes += row["n_classes"]
-            cell.sum_class_n2 += row["sum_class_n2"]
-            cell.class_between += row["class_between"]
-            for school, n in row["school_n"].items():
-                _add_counts(cell.school_n, school, n)
-            for school, change in row["school_change"].items():
-                _add_counts(cell.school_change, school, change)
-        elif row["n_matched"]:
-            n = row["n_matched"]
-            change = row["sum_y"] - row["sum_x"]
-            cell.n_classes += 1
-            cell.sum_class_n2 += n * n
-            cell.class_between += change * change / n
-            _add_counts(cell.school_n, str(row["school_id"]), n)
-            _add_counts(cell.school_change, str(row["school_id"]), change)
-        for bin_, count in row["histogram"].items():
-            _add_counts(cell.histogram, bin_, count)
+        for dimension, category in _area_categories(row, from_areas=from_areas):
+            _add_to_area(cells, scope, row, dimension, category, from_areas=from_areas)
     for cell in cells.values():
         cell.histogram = {k: v for k, v in sorted(cell.histogram.items(), key=lambda kv: int(kv[0])) if v}
     AreaRollup.objects.filter(**scope).delete()
     AreaRollup.objects.bulk_create(cells.values(), batch_size=2000)
+
+
+def _add_to_area(
+    cells: dict[tuple, AreaRollup],
+    scope: dict[str, Any],
+    row: dict[str, Any],
+    dimension: str,
+    category: str,
+    *,
+    from_areas: bool,
+) -> None:
+    cell_key = (row["instrument_id"], row["scale_code"], row["unit"], dimension, category)
+    cell = cells.get(cell_key)
+    if cell is None:
+        cell = cells[cell_key] = _area_cell(scope, row, dimension, category)
+    for name in _SUMMED:
+        setattr(cell, name, getattr(cell, name) + row[name])
+    if from_areas:
+        cell.n_classes += row["n_classes"]
+        cell.sum_class_n2 += row["sum_class_n2"]
+        cell.class_between += row["class_between"]
+        for school, n in row["school_n"].items():
+            _add_counts(cell.school_n, school, n)
+        for school, change in row["school_change"].items():
+            _add_counts(cell.school_change, school, change)
+    elif row["n_matched"]:
+        n = row["n_matched"]
+        change = row["sum_y"] - row["sum_x"]
+        cell.n_classes += 1
+        cell.sum_class_n2 += n * n
+        cell.class_between += change * change / n
+        _add_counts(cell.school_n, str(row["school_id"]), n)
+        _add_counts(cell.school_change, str(row["school_id"]), change)
+    for bin_, count in row["histogram"].items():
+        _add_counts(cell.histogram, bin_, count)
 
 
 def _areas_recompute(area_keys: Iterable[tuple]) -> None:
@@ -486,7 +543,7 @@ def _areas_recompute(area_keys: Iterable[tuple]) -> None:
             compare=compare,
             year_group__gt=ALL_YEAR_GROUPS,
         )
-        fields = [f for f in AREA_FIELDS if f != "school_id"]
+        fields = [f for f in AREA_FIELDS if f not in ("school_id", "dose_band")]
         fields += ["n_classes", "sum_class_n2", "class_between", "school_n", "school_change"]
         _replace_area(scope, parts.values(*fields), from_areas=True)
 
@@ -538,6 +595,97 @@ def windows_refresh(*, window_ids: Iterable[int], now: dt.datetime | None = None
     """Refresh every class pair these windows belong to (a window closed, an import
     committed, a pupil withdrew)."""
     return class_pairs_refresh(keys=pairs_for_windows(window_ids), now=now)
+
+
+def pairs_dose_refresh(
+    *,
+    group_ids: Iterable[int] | None = None,
+    programme_ids: Iterable[int] | None = None,
+    now: dt.datetime | None = None,
+) -> RefreshResult:
+    """Bring the fidelity numbers and dose bands of these classes' pairs (or of every class
+    of these programmes) up to date with the delivery log and the programmes' plans: after a
+    lesson is logged, corrected or undone, or a lesson is published, unpublished, moved or
+    deleted. One transaction: a pair whose numbers moved gets them rewritten; if its dose
+    band moved too, so does every one of its rows' ``dose_band``, and its area rows
+    (whose ``dose`` dimension sums classes by band) are recomputed. No response is recounted:
+    the sums do not depend on the lessons. Pairs that give no figures yet (a window still
+    open) wait for the refresh that follows their closing; frozen pairs are kept as they
+    are. A pair whose class changed school, programme, year or windows since its last
+    refresh is refreshed in full (``class_pairs_refresh``)."""
+    if group_ids is None and programme_ids is None:
+        raise ValueError("Name the classes (group_ids) or the programmes (programme_ids) to refresh.")
+    now = now or timezone.now()
+    condition = Q(pk__in=[])
+    if group_ids is not None:
+        condition |= Q(group_id__in=sorted(set(group_ids)))
+    if programme_ids is not None:
+        condition |= Q(programme_id__in=sorted(set(programme_ids)))
+    result = RefreshResult()
+    with transaction.atomic():
+        pairs = list(
+            ClassPair.objects.select_for_update()
+            .filter(condition, frozen_at__isnull=True, lessons_delivered__isnull=False)
+            .order_by("pk")
+        )
+        if not pairs:
+            return result
+        ids = {pair.group_id for pair in pairs}
+        groups: dict[int, dict[str, Any]] = {
+            row["id"]: dict(row)
+            for row in TeachingGroup.objects.filter(pk__in=ids).values(
+                "id", "school_id", "school__local_authority_id", "programme_id", "academic_year", "year_group"
+            )
+        }
+        windows: dict[tuple[int, str], dict[str, Any]] = {
+            (w["group_id"], w["wave"]): dict(w)
+            for w in SurveyWindow.objects.filter(group_id__in=ids).values(
+                "id", "group_id", "wave", "opens_at", "closes_at", "closed_at"
+            )
+        }
+        lessons = _read_lessons(ids, {g["programme_id"] for g in groups.values()})
+        in_full: list[PairKey] = []
+        changed: list[ClassPair] = []
+        bands: dict[int | None, list[int]] = defaultdict(list)
+        areas: set[tuple] = set()
+        for pair in pairs:
+            key = (pair.group_id, pair.compare)
+            group = groups.get(pair.group_id)
+            baseline = windows.get((pair.group_id, Wave.BASELINE))
+            later = windows.get((pair.group_id, LATER_WAVE[pair.compare]))
+            if (
+                group is None
+                or baseline is None
+                or later is None
+                or (baseline["id"], later["id"]) != (pair.baseline_window_id, pair.later_window_id)
+                or not (window_is_closed(baseline, now) and window_is_closed(later, now))
+                or any(getattr(pair, name) != value for name, value in _denormalised(group, pair.compare).items())
+            ):
+                in_full.append(key)
+                continue
+            result.refreshed += 1
+            planned = lessons.planned.get(group["programme_id"])
+            delivered = _lessons_delivered(lessons, group, baseline, later)
+            if (planned, delivered) == (pair.lessons_planned, pair.lessons_delivered):
+                continue
+            band = dose_band(delivered, planned)
+            if band != dose_band(pair.lessons_delivered, pair.lessons_planned):
+                bands[band].append(pair.pk)
+                areas.add(_area_key(pair))
+            pair.lessons_planned, pair.lessons_delivered = planned, delivered
+            changed.append(pair)
+        if changed:
+            ClassPair.objects.bulk_update(changed, ["lessons_planned", "lessons_delivered"], batch_size=500)
+            for band, pair_ids in bands.items():
+                for start in range(0, len(pair_ids), 1000):
+                    ClassRollup.objects.filter(pair_id__in=pair_ids[start : start + 1000]).update(dose_band=band)
+            _areas_recompute(areas)
+            result.changed += len(changed)
+            result.programmes |= {pair.programme_id for pair in changed}
+            _bump_versions(result.programmes, now)
+        if in_full:
+            result += class_pairs_refresh(keys=in_full, now=now)
+    return result
 
 
 def all_pair_keys() -> list[PairKey]:

@@ -39,8 +39,9 @@ def refresh_closed_windows() -> int:
 
 @shared_task(name="outcomes.tasks.refresh_all", acks_late=True, ignore_result=True)
 def refresh_all() -> int:
-    """Nightly: every class pair, in chunks spread over the workers (late lesson logs,
-    school moves, anything a trigger missed). Returns how many chunks were queued."""
+    """Nightly: every class pair, in chunks spread over the workers (school moves,
+    anything a trigger missed; lesson logs and plan changes have their own outbox kinds,
+    ``receivers``). Returns how many chunks were queued."""
     keys = services.all_pair_keys()
     chunks = [keys[i : i + NIGHTLY_CHUNK] for i in range(0, len(keys), NIGHTLY_CHUNK)]
     for chunk in chunks:

@@ -2,9 +2,9 @@
 PDF's numbers are the dashboard's and ``export_outcomes``'s for the same filters), plus the
 fidelity counts, the plain-English summary and the methods statement.
 
-``report_filters`` gives the filters of a report's main table; ``export_outcomes`` with
-the same options prints the same rows (``tests/outcomes/test_reports.py`` checks the PDF's
-text against it).
+``report_filters`` gives the filters of a report's main table and ``dose_filters`` those of
+its table by lessons delivered; ``export_outcomes`` with the same options prints the same
+rows (``tests/outcomes/test_reports.py`` checks the PDF's text against it).
 """
 
 from __future__ import annotations
@@ -42,6 +42,13 @@ def report_filters(*, kind: str, programme: str, academic_year: int, school_urn:
     else:
         filters["scopes"] = "region,local_authority"
     return filters
+
+
+def dose_filters(filters: dict, *, top: str) -> dict:
+    """The filters of a report's "Change by lessons delivered" table: the main table's, for
+    its top scope only (the school, or the region), broken down by dose band.
+    ``export_outcomes`` with ``export_arguments`` of these prints the same rows."""
+    return {**filters, "scopes": top, "breakdown": "dose"}
 
 
 def export_arguments(filters: dict) -> list[str]:
@@ -273,15 +280,11 @@ def build(report) -> dict:
     kind = report.kind
     filters = dict(report.filters)
     main = _section("Change per scale", _table(filters), chart_prefix="report-main")
-    # Change by lessons delivered adds up class rollups (the dose bands are per class): quick
-    # for one school, but for the whole region it reads every class's rows twice (with and
-    # without the year, for the disclosure complement), about 10 s on the benchmark region.
-    # The regional report leaves it out and names the export that gives it.
-    dose = None
-    if kind == "school":
-        dose_filters = {**filters, "scopes": "school", "breakdown": "dose"}
-        dose = _section("Change by lessons delivered", _table(dose_filters), chart_prefix=None)
     top = "school" if kind == "school" else "region"
+    # Change by lessons delivered, for the report's top scope: a school's adds up its class
+    # rollups by each class's dose band; the region's reads the area rollups' dose rows (the
+    # same sums, kept by the engine), so it costs what the main table costs.
+    dose = _section("Change by lessons delivered", _table(dose_filters(filters, top=top)), chart_prefix=None)
     school_id = report.school_id if kind == "school" else None
     summary = [v for v in main.rows if v.scope == top and v.row and v.row.subgroup == "all"]
     evidence = programme.evidence if hasattr(programme, "evidence") else None
@@ -295,12 +298,6 @@ def build(report) -> dict:
         "generated_at": timezone.localtime(),
         "main": main,
         "dose": dose,
-        "dose_command": " ".join(
-            [
-                "python manage.py export_outcomes",
-                *export_arguments({**filters, "scopes": "region", "breakdown": "dose"}),
-            ]
-        ),
         "summary": summary,
         "top": top,
         "fidelity": fidelity(programme=programme, academic_year=report.academic_year, school_id=school_id),
