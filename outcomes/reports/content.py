@@ -274,8 +274,9 @@ def build(report) -> dict:
     filters = dict(report.filters)
     main = _section("Change per scale", _table(filters), chart_prefix="report-main")
     # Change by lessons delivered adds up class rollups (the dose bands are per class): quick
-    # for one school, but for the whole region it reads every class's rows twice (with and
-    # without the year, for the disclosure complement), about 10 s on the benchmark region.
+    # for one school, but for the whole region it reads every class's rows (about 10 s on the
+    # benchmark region when it also read them again for the disclosure complement; area
+    # tables now take disclosure from ``outcomes.canonical`` instead, not re-measured).
     # The regional report leaves it out and names the export that gives it.
     dose = None
     if kind == "school":
