@@ -38,7 +38,6 @@ programme's data version and the rules version, read in the same snapshot as the
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -83,13 +82,20 @@ def cube_key(scope: tuple[str, object], sub: str, *, academic_year: int | None, 
     return (scope, sub, academic_year, year_group)
 
 
-def area_cube(*, programme_id: int, compare: str, version: int) -> Cube:
-    key = f"{CACHE_PREFIX}:{programme_id}:{compare}:{version}:{RULES_VERSION}"
-    found = cache.get(key)
-    if found is None:
-        found = build_cube(programme_id=programme_id, compare=compare)
-        cache.set(key, found, CACHE_SECONDS)
-    return found
+def _cache_key(programme_id: int, compare: str, version: int) -> str:
+    return f"{CACHE_PREFIX}:{programme_id}:{compare}:{version}:{RULES_VERSION}"
+
+
+def cached_cube(*, programme_id: int, compare: str, version: int) -> Cube | None:
+    """The cube cached for this data version, or None. Call it outside the selectors'
+    read-only snapshot: the database cache may delete expired rows on a read."""
+    found = cache.get(_cache_key(programme_id, compare, version))
+    return found if isinstance(found, Cube) else None
+
+
+def store_cube(*, programme_id: int, compare: str, version: int, cube: Cube) -> None:
+    """Cache a cube built inside the snapshot (after leaving it: this writes)."""
+    cache.set(_cache_key(programme_id, compare, version), cube, CACHE_SECONDS)
 
 
 def _plans(counts: dict[str, dict[str, dict[ScaleKey, int]]]) -> dict[str, dict[str, str]]:
@@ -179,7 +185,7 @@ def _rank(key: CubeKey) -> tuple:
 def _disclose(counts: dict[CubeKey, int], schools: dict[CubeKey, set[int]]) -> tuple[dict[CubeKey, Reason], list]:
     keys = sorted(counts, key=_rank)
     cells = [Cell(k, counts[k], len(schools[k])) for k in keys]
-    groups: dict[tuple, list[Hashable]] = defaultdict(list)
+    groups: dict[tuple, list[CubeKey]] = defaultdict(list)
     for key in keys:
         scope, sub, year, year_group = key
         if scope[0] == "local_authority":
@@ -192,7 +198,7 @@ def _disclose(counts: dict[CubeKey, int], schools: dict[CubeKey, set[int]]) -> t
         if year_group is not None:
             groups[("year_group", (scope, sub, year, None))].append(key)
     relations = []
-    breakdowns = []
+    breakdowns: list[tuple[CubeKey, ...]] = []
     for (kind, total), parts in groups.items():
         if total in counts:
             relations.append(Relation(total, tuple(parts)))
@@ -205,8 +211,8 @@ def _disclose(counts: dict[CubeKey, int], schools: dict[CubeKey, set[int]]) -> t
     # totals, such as the region, that give no small group away.)
     result = disclose(Table(cells=cells, relations=relations))
     hidden: dict[CubeKey, Reason] = {key: result.hidden[key] for key in keys if key in result.hidden}
-    for parts in breakdowns:
-        if any(part in hidden for part in parts):
-            for part in parts:
-                hidden.setdefault(part, Reason.BREAKDOWN_WITHHELD)
+    for members in breakdowns:
+        if any(member in hidden for member in members):
+            for member in members:
+                hidden.setdefault(member, Reason.BREAKDOWN_WITHHELD)
     return hidden, keys

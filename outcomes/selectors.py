@@ -361,6 +361,11 @@ def outcome_table(resolved: ResolvedFilter) -> PublishedTable:
     # combination of filters gives a hidden cell away (``canonical``).
     area = bool(levels) and set(levels) <= canonical.AREA_LEVELS and resolved.school is None
     cubes: dict[int, canonical.Cube] = {}
+    cached = {
+        p.id: canonical.cached_cube(programme_id=p.id, compare=resolved.filter.compare, version=versions[p.id])
+        for p in (resolved.programmes if area else ())
+    }
+    built: list[tuple[int, int]] = []
     with _snapshot():
         collected_by_programme = {}
         for programme in resolved.programmes:
@@ -368,14 +373,22 @@ def outcome_table(resolved: ResolvedFilter) -> PublishedTable:
             if not collected.cells:
                 continue
             if area:
+                # The cube must count the same snapshot as the table: a cached one only if no
+                # refresh has moved the data version since it was read.
                 version = data_versions([programme.id])[programme.id]
-                cubes[programme.id] = canonical.area_cube(
-                    programme_id=programme.id, compare=resolved.filter.compare, version=version
-                )
+                cube = cached.get(programme.id)
+                if cube is None or version != versions[programme.id]:
+                    cube = canonical.build_cube(programme_id=programme.id, compare=resolved.filter.compare)
+                    built.append((programme.id, version))
+                cubes[programme.id] = cube
                 unfiltered = {}
             else:
                 unfiltered = {name: _collect(programme.id, resolved, without=name) for name in resolved.data_filters}
             collected_by_programme[programme.id] = (programme, collected, unfiltered)
+    for programme_id, version in built:
+        canonical.store_cube(
+            programme_id=programme_id, compare=resolved.filter.compare, version=version, cube=cubes[programme_id]
+        )
     names = _scope_names(collected_by_programme.values())
     instruments = dict(Instrument.objects.values_list("id", "slug"))
     for programme, collected, unfiltered in collected_by_programme.values():
