@@ -16,7 +16,11 @@ breakdown is asked for. Its steps, in order:
    = sum of its categories) and the complements of the data filters (this year group = all
    year groups less the others), so no hidden figure can be worked out by subtraction.
    Gender and ethnic-group categories too small to show are merged ("other", "prefer not to
-   say", "not recorded") where that makes every category reach the threshold.
+   say", "not recorded") where that makes every category reach the threshold. Area tables
+   (scopes region and local authority only) instead take their hidden cells and merged
+   categories from ``canonical``: one disclosure over every area cell any filter can name,
+   because a person can combine differently filtered tables (the cross-table audit,
+   ``tests/outcomes/test_differencing.py``).
 4. **Figures** are computed only for shown cells, then Holm-adjusted across the programme's
    scales (per scope and subgroup) and Benjamini-Hochberg-adjusted across the categories of
    a breakdown (per scope and scale).
@@ -40,6 +44,7 @@ from accounts.models import LocalAuthority, School
 from lessons.models import TeachingGroup
 from surveys.models import Instrument, Response
 
+from . import canonical
 from .figures import SUMS, CellSums, Combined, Figures, cell_figures
 from .filters import ResolvedFilter
 from .models import NOT_RECORDED, AreaRollup, ClassPair, ClassRollup, DataVersion, Dimension
@@ -362,19 +367,45 @@ def outcome_table(resolved: ResolvedFilter) -> PublishedTable:
     levels = resolved.scopes
     breakdown = resolved.filter.breakdown
     top = levels[0] if levels else "region"
+    # Area tables (the dashboard, its CSV, the regional PDF, the evidence block) take their
+    # hidden cells from one disclosure over every area cell any of them can name, so no
+    # combination of filters gives a hidden cell away (``canonical``).
+    area = bool(levels) and set(levels) <= canonical.AREA_LEVELS and resolved.school is None
+    cubes: dict[int, canonical.Cube] = {}
+    cached = {
+        p.id: canonical.cached_cube(programme_id=p.id, compare=resolved.filter.compare, version=versions[p.id])
+        for p in (resolved.programmes if area else ())
+    }
+    built: list[tuple[int, int]] = []
     with _snapshot():
         collected_by_programme = {}
         for programme in resolved.programmes:
             collected = _collect(programme.id, resolved)
             if not collected.cells:
                 continue
-            unfiltered = {name: _collect(programme.id, resolved, without=name) for name in resolved.data_filters}
+            if area:
+                # The cube must count the same snapshot as the table: a cached one only if no
+                # refresh has moved the data version since it was read.
+                version = data_versions([programme.id])[programme.id]
+                cube = cached.get(programme.id)
+                if cube is None or version != versions[programme.id]:
+                    cube = canonical.build_cube(programme_id=programme.id, compare=resolved.filter.compare)
+                    built.append((programme.id, version))
+                cubes[programme.id] = cube
+                unfiltered = {}
+            else:
+                unfiltered = {name: _collect(programme.id, resolved, without=name) for name in resolved.data_filters}
             collected_by_programme[programme.id] = (programme, collected, unfiltered)
+    for programme_id, version in built:
+        canonical.store_cube(
+            programme_id=programme_id, compare=resolved.filter.compare, version=version, cube=cubes[programme_id]
+        )
     names = _scope_names(collected_by_programme.values())
     instruments = dict(Instrument.objects.values_list("id", "slug"))
     for programme, collected, unfiltered in collected_by_programme.values():
         table.data_versions[programme.slug] = versions.get(programme.id, 0)
-        plan = _merge_plan(collected, breakdown, top)
+        cube = cubes.get(programme.id)
+        plan = cube.plans.get(breakdown or "", {}) if cube is not None else _merge_plan(collected, breakdown, top)
         rows: list[FigureRow] = []
         for scale, raw_cells in sorted(
             collected.cells.items(), key=lambda item: collected.scales[item[0]][1:2] + (item[0][1],)
@@ -393,15 +424,34 @@ def outcome_table(resolved: ResolvedFilter) -> PublishedTable:
                 for key, combined in sorted(cells.items(), key=lambda item: _order(item[0]))
                 if combined.paired.n > 0
             ]
-            extra_cells, extra_relations = _complements(scale, cells, others)
-            result = disclose(
-                Table(
-                    cells=disclosure_cells + extra_cells, relations=relations + extra_relations, breakdowns=breakdowns
+            if cube is not None:
+                hidden = {
+                    key: cube.reason(
+                        scale,
+                        canonical.cube_key(
+                            key[0],
+                            key[1],
+                            academic_year=resolved.filter.academic_year,
+                            year_group=resolved.filter.year_group,
+                        ),
+                        combined.paired.n,
+                    )
+                    for key, combined in cells.items()
+                    if combined.paired.n > 0
+                }
+            else:
+                extra_cells, extra_relations = _complements(scale, cells, others)
+                result = disclose(
+                    Table(
+                        cells=disclosure_cells + extra_cells,
+                        relations=relations + extra_relations,
+                        breakdowns=breakdowns,
+                    )
                 )
-            )
+                hidden = {key: result.hidden.get(key) for key in cells}
             for key, combined in sorted(cells.items(), key=lambda item: _order(item[0])):
                 scope, sub = key
-                reason = Reason.FEWER_THAN_10 if combined.paired.n == 0 else result.hidden.get(key)
+                reason = Reason.FEWER_THAN_10 if combined.paired.n == 0 else hidden.get(key)
                 scope_id, scope_name = names[scope]
                 row = FigureRow(
                     programme=programme.slug,

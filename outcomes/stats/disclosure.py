@@ -1,4 +1,4 @@
-"""Disclosure control over a whole table: rule set ``upstream-sdc-1``.
+"""Disclosure control over a whole table: rule set ``upstream-sdc-2``.
 
 A figure about fewer than 10 pupils can single a child out, and so can a figure that is safe
 on its own but can be subtracted from a total. ``disclose`` decides, for every cell of a
@@ -35,9 +35,12 @@ pupils), whether it may be shown, and records why each hidden cell is hidden:
    only counts), since they obey the same relations.
 
 Everything is deterministic: cells are visited in table order, ties go to the earlier cell.
-Every result carries ``RULES_VERSION``; change it whenever a rule changes.
+Every result carries ``RULES_VERSION``; change it whenever a rule changes. Version 2: the
+area tables (region and local authorities, under any filters) are all cells of one disclosed
+table (``outcomes.canonical``), so combining them gives nothing away (version 1 checked each
+filtered table on its own, and the cross-table audit found that leaked).
 
-**Not adopted from the UK practice the rule set draws on, on purpose** (docs/outcomes-statistics.md#disclosure-control-disclosure-rule-set-upstream-sdc-1). Counts are *not* rounded to the
+**Not adopted from the UK practice the rule set draws on, on purpose** (docs/outcomes-statistics.md#disclosure-control-disclosure-rule-set-upstream-sdc-2). Counts are *not* rounded to the
 nearest 5 (Ofqual, NHS Digital): the figures go to school staff and VRU officers who decide
 on programmes from them, and a rounded n beside a mean, a match rate and a p-value computed
 from the exact n would contradict them; suppression, secondary suppression, the 3-schools
@@ -57,7 +60,7 @@ from types import MappingProxyType
 
 from outcomes.stats.determinacy import DENSE_LIMIT, determined_columns
 
-RULES_VERSION = "upstream-sdc-1"
+RULES_VERSION = "upstream-sdc-2"
 THRESHOLD = 10
 MIN_SCHOOLS = 3
 

@@ -80,7 +80,7 @@ def test_officer_filters_the_outcomes_dashboard_and_reads_chart_table_and_method
     # The methods statement and the fidelity panel.
     methods = page.get_by_role("region", name="Methods: Choices and Voices")
     expect(methods).to_contain_text("Monitoring, not proof of impact.")
-    expect(methods).to_contain_text("Rules version upstream-sdc-1")
+    expect(methods).to_contain_text("Rules version upstream-sdc-2")
     expect(methods).to_contain_text("Bystander interventions to prevent sexual assault")
     expect(page.get_by_role("region", name="Fidelity: lessons delivered against the plan")).to_contain_text(
         "the programme's plan has 4 lessons"

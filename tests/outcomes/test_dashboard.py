@@ -241,7 +241,7 @@ def test_the_methods_statement_is_on_every_view(client, region):
         text = _text(client.get(INDEX, params))
         assert "Methods" in text
         assert "Monitoring, not proof of impact." in text
-        assert "Rules version upstream-sdc-1" in text
+        assert "Rules version upstream-sdc-2" in text
         assert "Holm-adjusted" in text and "95% confidence interval" in text
     text = _text(client.get(INDEX, {"programme": region["programme"].slug}))
     assert f"{region['version'].instrument.name} v{region['version'].number}" in text
@@ -375,4 +375,4 @@ def test_the_dashboard_object_needs_no_request():
     """The PDF reports build the same content in a Celery task."""
     resolved = OutcomeFilter.parse(scopes=dashboard.SCOPES).resolve()
     board = dashboard.build(resolved, use_cache=False)
-    assert board.programmes == [] and board.rules_version == "upstream-sdc-1"
+    assert board.programmes == [] and board.rules_version == "upstream-sdc-2"

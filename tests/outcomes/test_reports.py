@@ -91,7 +91,7 @@ def test_the_pdf_carries_the_same_figures_as_export_outcomes_for_the_same_filter
         assert flat.count(reason) >= sum(1 for r in hidden if r["suppressed"] == reason)
     # Every page's face: the label, the instrument, the rules and the data version.
     assert "Monitoring, not proof of impact" in text
-    assert "Test instrument" in text and "upstream-sdc-1" in text
+    assert "Test instrument" in text and "upstream-sdc-2" in text
     assert f"Data version {report.data_version}" in text
     if kind == "school":
         assert world["schools"][0].name in text and world["schools"][1].name not in text

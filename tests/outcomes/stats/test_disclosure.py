@@ -1,5 +1,5 @@
 """Disclosure control: the rule set's unit cases (the rules we adopt,
-docs/outcomes-statistics.md#disclosure-control-disclosure-rule-set-upstream-sdc-1) and property tests that no hidden cell can be worked out from what is published.
+docs/outcomes-statistics.md#disclosure-control-disclosure-rule-set-upstream-sdc-2) and property tests that no hidden cell can be worked out from what is published.
 
 The "worked out" check here is independent of the module's SVD: exact Gaussian elimination
 over Fractions. A hidden cell is determined exactly when some row of the reduced row-echelon
