@@ -208,7 +208,7 @@ def render_section(result: dict) -> str:
         extra = f", the school with the most classes ({r['school_classes']})" if r["school_classes"] else ""
         lines.append(
             f"- {kind.capitalize()} report{extra}: {r['pages']} pages, {r['bytes'] / 1024:.0f} KiB, "
-            f"{r['queries']} SQL statements; stages of the first worker run: {stages}, done at "
+            f"{r['queries']} SQL statements (with the chart cache's own reads and writes); stages of the first worker run: {stages}, done at "
             f"{r['first_s'] * 1000:.0f} ms."
         )
     total = {k: _median(result[k], "first_s") for k in ("school", "regional")}
