@@ -96,7 +96,9 @@ def _rows(table) -> list[tuple]:
             r.subgroup,
             r.suppressed,
             r.figures.n_matched if r.figures else None,
-            round(r.figures.summary.mean_change, 9) if r.figures and r.figures.summary.mean_change is not None else None,
+            round(r.figures.summary.mean_change, 9)
+            if r.figures and r.figures.summary.mean_change is not None
+            else None,
         )
         for r in table.rows
     ]
