@@ -168,8 +168,9 @@ def render_section(result: dict) -> str:
         f"PostgreSQL {m['postgresql']} (shared_buffers {m['shared_buffers']}, work_mem {m['work_mem']})",
         f"- The 2 cores are shared with other helpers' work (tests, other benchmarks); 1-minute load average when "
         f"the benchmark started: {', '.join(f'{x:.1f}' for x in m['loadavg'])}; when each measuring process started: "
-        f"{min(loads):.1f} to {max(loads):.1f}. Wall times grow with the load; CPU time (the process's own, "
-        "`time.process_time`) much less.",
+        f"{min(loads):.1f} to {max(loads):.1f}. Wall times grow with the load (the process gets a share of a core); "
+        "CPU time (the process's own, `time.process_time`) less, but it rises too on these shared virtual cores: "
+        "the same school render took 1.1 to 1.9 s of CPU across runs at load 5 to 7.6.",
         "- Data: the synthetic region of `make bench-outcomes`: {pupils:,} pupils in {classes:,} classes at {schools} "
         "schools in {authorities} local authorities; {answers:,} answers; {class_rollups:,} class and {area_rollups:,} "
         "area rollup rows.".format(**result["data"]),

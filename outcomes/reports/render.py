@@ -4,12 +4,12 @@ files can be fetched while rendering (``lessons.pdf.fetcher``); charts are inlin
 WeasyPrint builds hundreds of thousands of short-lived objects (boxes, styles, SVG nodes),
 so the interpreter's cyclic garbage collector runs many times during one render, and each
 full (oldest-generation) collection walks every object the process holds: Django, SciPy,
-statsmodels, matplotlib and WeasyPrint themselves, about 380,000 objects in a worker. On the
-benchmark region that was 0.75 s of a 2 s school report (13 full collections,
-bench/outcomes_results.md). ``_young_objects_only`` moves the objects that already exist into
-the permanent generation for the length of the WeasyPrint steps (``gc.freeze``, then
-``gc.unfreeze``: list splices, not walks), so the collector still runs as often but only
-over what the render itself made. Nothing changes in the PDF; garbage made by the render is
+statsmodels, matplotlib and WeasyPrint themselves, about 380,000 objects in a worker. On
+the benchmark region that was 0.75 s of a 2 s school report (13 full collections;
+docs/outcome-reports.md, "Render time"). ``_young_objects_only`` moves the objects that
+already exist into the permanent generation for the length of the WeasyPrint steps
+(``gc.freeze``, then ``gc.unfreeze``: list splices, not walks), so the collector still
+runs as often but only over what the render itself made. Nothing changes in the PDF; garbage made by the render is
 collected as before, and the frozen objects go back to the oldest generation afterwards.
 The figures are read (``content.build``, which calls statsmodels) before the freeze.
 
