@@ -31,7 +31,7 @@ person combines is covered by ``disclose``'s exact check. Rule 3 (withholding) i
 after it: hiding more is always safe, and a withheld category passes rules 1 and 2 itself.
 
 Only counts (n and the number of schools) decide disclosure, so the cube is counted from the
-class rollups' n alone: no figure is computed here. The result is cached under the
+area rollups' n and schools alone: no figure is computed here. The result is cached under the
 programme's data version and the rules version, read in the same snapshot as the table.
 """
 
@@ -42,15 +42,14 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 
-from .models import NOT_RECORDED, ClassRollup, Dimension
-from .services import DOSE_BANDS
+from .models import NOT_RECORDED, AreaRollup, Dimension
+from .services import ALL_YEAR_GROUPS
 from .stats.disclosure import RULES_VERSION, Cell, Reason, Relation, Table, disclose, merge_breakdown
 
 ALL = "all"
 AREA_LEVELS = frozenset({"region", "local_authority"})
 CACHE_PREFIX = "outcomes-cube-v1"
 CACHE_SECONDS = 3600
-DOSE_CODES: dict[int | None, str] = {band: code for band, code, _ in DOSE_BANDS}
 
 # (scope, subgroup, academic year or None, year group or None); scope is ("region", "") or
 # ("local_authority", id); subgroup is "all", "gender:<label>", "ethnicity:<label>",
@@ -123,44 +122,51 @@ def _plans(counts: dict[str, dict[str, dict[ScaleKey, int]]]) -> dict[str, dict[
 
 
 def build_cube(*, programme_id: int, compare: str) -> Cube:
-    """Count every cube cell from the class rollups and disclose them together."""
+    """Count every cube cell from the area rollups and disclose them together.
+
+    The area rollups hold every count the cube needs, per local authority, academic year
+    and year group (``year_group = 0`` rows sum an authority's year groups) and per
+    subgroup category (gender, ethnic group, dose band), with the schools behind each: a
+    few hundred rows for a whole region, where the class rollups are hundreds of
+    thousands."""
     rows = list(
-        ClassRollup.objects.filter(programme_id=programme_id, compare=compare, n_matched__gt=0).values_list(
+        AreaRollup.objects.filter(programme_id=programme_id, compare=compare, n_matched__gt=0).values_list(
             "instrument_id",
             "scale_code",
             "dimension",
             "category",
-            "school_id",
             "local_authority_id",
             "academic_year",
             "year_group",
-            "dose_band",
             "n_matched",
+            "school_n",
         )
     )
     # Category counts at the region over everything, per scale (the merge plan).
     totals: dict[str, dict[str, dict[ScaleKey, int]]] = {Dimension.GENDER: {}, Dimension.ETHNICITY: {}}
-    for instrument, scale_code, dimension, category, *_rest, matched in rows:
-        if dimension != Dimension.ALL:
+    for instrument, scale_code, dimension, category, _authority, _year, year_group, matched, _schools in rows:
+        if dimension in totals and year_group == ALL_YEAR_GROUPS:
             per_scale = totals[dimension].setdefault(category, {})
             per_scale[(instrument, scale_code)] = per_scale.get((instrument, scale_code), 0) + matched
     plans = _plans(totals)
     cube = Cube(plans=plans)
     n: dict[ScaleKey, dict[CubeKey, int]] = defaultdict(lambda: defaultdict(int))
-    schools: dict[ScaleKey, dict[CubeKey, set[int]]] = defaultdict(lambda: defaultdict(set))
-    for instrument, scale_code, dimension, category, school, authority, year, year_group, band, count in rows:
+    schools: dict[ScaleKey, dict[CubeKey, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for instrument, scale_code, dimension, category, authority, year, year_group, matched, school_n in rows:
         scale = (instrument, scale_code)
         if dimension == Dimension.ALL:
-            subs = [ALL, f"dose:{DOSE_CODES.get(band, NOT_RECORDED)}"]
+            sub = ALL
+        elif dimension == Dimension.DOSE:
+            sub = f"dose:{category}"
         else:
-            subs = [f"{dimension}:{plans[dimension].get(category, category)}"]
+            sub = f"{dimension}:{plans[dimension].get(category, category)}"
+        group = None if year_group == ALL_YEAR_GROUPS else year_group
+        present = {school for school, count in school_n.items() if count}
         for scope in (("region", ""), ("local_authority", authority)):
-            for sub in subs:
-                for y in (None, year):
-                    for g in (None, year_group):
-                        key = (scope, sub, y, g)
-                        n[scale][key] += count
-                        schools[scale][key].add(school)
+            for y in (None, year):
+                key = (scope, sub, y, group)
+                n[scale][key] += matched
+                schools[scale][key] |= present
     for scale, counts in n.items():
         hidden, _order = _disclose(dict(counts), schools[scale])
         cube.n[scale] = dict(counts)
@@ -182,7 +188,7 @@ def _rank(key: CubeKey) -> tuple:
     )
 
 
-def _disclose(counts: dict[CubeKey, int], schools: dict[CubeKey, set[int]]) -> tuple[dict[CubeKey, Reason], list]:
+def _disclose(counts: dict[CubeKey, int], schools: dict[CubeKey, set[str]]) -> tuple[dict[CubeKey, Reason], list]:
     keys = sorted(counts, key=_rank)
     cells = [Cell(k, counts[k], len(schools[k])) for k in keys]
     groups: dict[tuple, list[CubeKey]] = defaultdict(list)

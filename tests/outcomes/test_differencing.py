@@ -53,7 +53,8 @@ from django.utils import timezone
 
 from outcomes import dashboard, services
 from outcomes.models import NOT_RECORDED, ClassRollup, Dimension
-from outcomes.selectors import ALL, DOSE_CODES, MERGEABLE, FigureRow
+from outcomes.selectors import ALL, MERGEABLE, FigureRow
+from outcomes.services import DOSE_CODES
 from outcomes.staff_views import school_rows
 from outcomes.stats.disclosure import MIN_SCHOOLS, THRESHOLD
 from outcomes.templatetags.outcome_evidence import headline
