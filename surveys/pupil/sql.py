@@ -26,11 +26,11 @@ How it is written.
 - The connection is the one the database router names for the model: ``db_for_read``
   for reads, ``db_for_write`` for writes and for reads that lock rows.
 - Reads that return model rows build their instances here rather than through
-  ``Manager.raw()``, which costs more CPU than the statement: the locked window (raw()
-  took about 0.6 ms more per save, bench/notes.md), the window with its class, school
-  and instrument version (four models in one row), the response with one row per saved
-  answer (raw() builds a response per answer: twice the read's CPU), and the locked
-  response (raw() cost half as much CPU again). Their instances are made with the
+  ``Manager.raw()``, which costs more CPU than the statement: the locked window (timed
+  in process, raw() took 0.98 ms a save, cursor reads like it 0.3 to 0.45 ms), the
+  window with its class, school and instrument version (four models in one row), the
+  response with one row per saved answer (raw() builds a response per answer: twice the
+  read's CPU), and the locked response (raw() cost half as much CPU again). Their instances are made with the
   models' public loading API
   (``Model.from_db``, each value through ``Field.to_python`` and ``from_db_value`` where
   the field has one, datetimes made aware as the ORM makes them). Statements that return
