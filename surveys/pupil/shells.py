@@ -77,9 +77,9 @@ def build(template_name: str, context: Mapping[str, object], slots) -> tuple[str
     return pieces
 
 
-def fill(request, pieces: tuple[str, ...], slots: Mapping[str, object]) -> str:
+def fill(request, pieces: tuple[str, ...], slots: Mapping[str, str]) -> str:
     """The page: the shell's text with this request's values in its slots."""
-    values = dict(slots)
+    values: dict[str, str] = dict(slots)
     out = []
     for index, piece in enumerate(pieces):
         if not index % 2:
@@ -102,7 +102,7 @@ def render(
     context: Mapping[str, object],
     *,
     key: tuple,
-    slots: Mapping[str, object],
+    slots: Mapping[str, str],
     store: dict | None = None,
     status: int = 200,
 ) -> HttpResponse:

@@ -29,7 +29,8 @@ How it is written.
   window with its class, school and instrument version (four models in one row), the
   response with one row per saved answer (raw() builds a response per answer: twice the
   read's CPU), and the locked response and window (raw() cost half as much CPU again as
-  building them here, on every save). Their instances are made with the models' public
+  building them here, on every save; for the window, timed in process, raw() took 0.98 ms
+  of a save, the cursor read 0.3 to 0.45 ms). Their instances are made with the models' public
   loading API instead (``Model.from_db``, each value through ``Field.to_python`` and
   ``from_db_value`` where the field has one, so SQLite's hex UUIDs and zoneless datetimes
   come out as the ORM gives them, made aware as the ORM makes them). Statements that

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.test import Client
 
 from accounts.models import School
+from surveys import survey_pages
 from surveys.models import Response
 from surveys.pupil import caches, shells
 from tests.surveys.factories import PupilSurveyWindowFactory, make_pupil, make_response
@@ -103,12 +104,15 @@ def test_schools_on_the_same_questions_each_show_their_own_safeguarding_lead():
     second = PupilSurveyWindowFactory(instrument_version=first.instrument_version)
     School.objects.filter(pk=first.group.school_id).update(dsl_name="Mrs First", dsl_contact="Room 1")
     School.objects.filter(pk=second.group.school_id).update(dsl_name="", dsl_contact="")
-    make_response(first)  # the version is frozen: its pages (and their shells) are shared
     seen = {}
     for window in (first, second, first):
         client = Client()
-        join_and_assent(client, window, make_pupil(window))
+        key = join_and_assent(client, window, make_pupil(window))
+        # A saved page: the version is frozen, so its pages (and their shells) are shared.
+        assert post_json(client, {"key": key, "page": 1, "seq": 1, "answers": {}, "final": False}).json()["ok"]
         seen.setdefault(window.pk, []).append(client.get("/go/q/1/").content.decode())
+    (shared,) = [pages for key, pages in survey_pages._PAGES.items() if key[0][0] == first.instrument_version_id]
+    assert len(shared[0].shells) == 2  # the same page served both schools, a shell for each footer
     assert all("Mrs First" in page for page in seen[first.pk])
     assert "Mrs First" not in seen[second.pk][0]
     assert "the person who keeps pupils safe" in seen[second.pk][0]
