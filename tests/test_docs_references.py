@@ -66,7 +66,10 @@ def docs_anchors() -> dict[str, set[str]]:
 def scanned_files() -> list[Path]:
     files = []
     for path in ROOT.rglob("*"):
-        if any(part in SKIP_DIRS for part in path.relative_to(ROOT).parts):
+        relative = path.relative_to(ROOT)
+        if relative.parts[:2] == ("bench", "out"):
+            continue  # the benchmark's output (ignored by git): a copy of the tree it served
+        if any(part in SKIP_DIRS for part in relative.parts):
             continue
         if path.is_file() and (path.suffix in SUFFIXES or path.name in EXTRA_FILES):
             files.append(path)
