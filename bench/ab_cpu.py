@@ -7,12 +7,16 @@ two commits on the same bench database by running this for each in turn (bench/n
 SRC is a snapshot of a commit (``git archive``) with the current bench/*.py in its bench/;
 N picks a card no other run used (each run walks a new pupil in from the join page). Prints
 the CPU ms per question page GET, per page save (a new sequence number each time) and per
-assent page GET, over 150 requests each after 20 of warm-up.
+assent page GET, over 150 requests each after 20 of warm-up. With a fourth argument
+``calls`` it prints instead the Python function calls per request (cProfile's count), which,
+unlike CPU time, does not move with the machine's load.
 """
 
 from __future__ import annotations
 
+import cProfile
 import json
+import pstats
 import sys
 import time
 from pathlib import Path
@@ -53,16 +57,24 @@ def main() -> None:
     for _ in range(20):
         client.get(url)
         save()
+    count_calls = sys.argv[4:] == ["calls"]
     out = {}
     for label, work in (
         ("page", lambda: client.get(url)),
         ("save", save),
         ("assent_page", lambda: client.get("/go/start/")),
     ):
+        profile = cProfile.Profile() if count_calls else None
         start = time.process_time()
+        if profile is not None:
+            profile.enable()
         for _ in range(150):
             work()
-        out[label] = round((time.process_time() - start) * 1000 / 150, 3)
+        if profile is not None:
+            profile.disable()
+            out[label] = round(pstats.Stats(profile).total_calls / 150, 1)
+        else:
+            out[label] = round((time.process_time() - start) * 1000 / 150, 3)
     print(json.dumps(out))
 
 
