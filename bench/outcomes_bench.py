@@ -42,6 +42,9 @@ ROOT = BENCH.parent
 OUT = BENCH / "out"
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = os.environ.get("BENCH_OUTCOMES_DB", "upstream_bench_outcomes")
+# Production settings (bench/settings.py) refuse to start without a broker URL; these benches
+# send no task, so the machine's local Redis (a database number of its own) is enough.
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
 DB_URL = f"{PG}/{DB_NAME}"
 RESULTS = BENCH / "RESULTS.md"
 BEGIN, END = "<!-- outcomes-bench:begin -->", "<!-- outcomes-bench:end -->"
