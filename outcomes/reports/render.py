@@ -6,7 +6,7 @@ so the interpreter's cyclic garbage collector runs many times during one render,
 full (oldest-generation) collection walks every object the process holds: Django, SciPy,
 statsmodels, matplotlib and WeasyPrint themselves, about 380,000 objects in a worker. On
 the benchmark region that was 0.75 s of a 2 s school report (13 full collections;
-docs/outcome-reports.md, "Render time"). ``_young_objects_only`` moves the objects that
+docs/outcome-reports.md, "Render time"). ``young_objects_only`` moves the objects that
 already exist into the permanent generation for the length of the WeasyPrint steps
 (``gc.freeze``, then ``gc.unfreeze``: list splices, not walks), so the collector still
 runs as often but only over what the render itself made. Nothing changes in the PDF; garbage made by the render is
@@ -25,10 +25,8 @@ without it.
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 from django.template.loader import render_to_string
 from weasyprint import HTML
@@ -36,23 +34,10 @@ from weasyprint import HTML
 from lessons.pdf.fetcher import PDF_BASE_URL, ProjectFilesURLFetcher
 
 from .. import charts
+from ..stats.gc_scope import young_objects_only
 from . import content
 
 TEMPLATE = "outcomes/reports/pdf.html"
-
-
-@contextmanager
-def _young_objects_only() -> Iterator[None]:
-    """Collect only objects made inside the block (module docstring). A process that froze
-    its heap itself (``gc.freeze`` at start-up, as pre-fork servers do) is left as it was."""
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def report_html(report, *, on_stage: Callable[[str, int], None] | None = None) -> str:
@@ -67,7 +52,7 @@ def report_html(report, *, on_stage: Callable[[str, int], None] | None = None) -
 def report_pdf(report, *, on_stage: Callable[[str, int], None] | None = None) -> tuple[bytes, int]:
     """The report's PDF bytes and its number of pages."""
     html = report_html(report, on_stage=on_stage)
-    with _young_objects_only():
+    with young_objects_only():
         document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=ProjectFilesURLFetcher(timeout=5)).render()
         if on_stage:
             on_stage("Writing the PDF", 85)
@@ -101,6 +86,6 @@ def warm_up() -> float:
         )
     )
     html = WARM_UP_HTML.format(css=static("css/outcome-reports-pdf.css"), svg=svg)
-    with _young_objects_only():
+    with young_objects_only():
         HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=ProjectFilesURLFetcher(timeout=5)).write_pdf()
     return time.perf_counter() - started

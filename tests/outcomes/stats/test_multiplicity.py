@@ -61,7 +61,7 @@ def test_holm_still_collects_what_the_call_made_unreachable():
     class Node:
         pass
 
-    with multiplicity._young_objects_only():
+    with multiplicity.young_objects_only():
         a, b = Node(), Node()
         a.other, b.other = b, a
         ref = weakref.ref(a)
