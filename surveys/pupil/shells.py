@@ -41,8 +41,8 @@ from django.urls import get_script_prefix
 from django.utils.html import conditional_escape
 
 #: The request-specific values every shell may hold, besides the caller's slots.
-CSRF_TOKEN = "csrf_token"
-CSP_NONCE = "CSP_NONCE"
+CSRF_SLOT = "csrf_token"
+CSP_NONCE_SLOT = "CSP_NONCE"
 
 # A marker is text no template filter or escaping changes and no database text contains: a
 # per-process random token between ASCII unit separators, which HTML never needs.
@@ -68,7 +68,7 @@ def _marker(name: str) -> str:
 def build(template_name: str, context: Mapping[str, object], slots) -> tuple[str, ...]:
     """The template rendered with markers for ``slots`` (and the CSRF token and CSP nonce),
     as pieces: text at even positions, slot names at odd ones."""
-    names = {*slots, CSRF_TOKEN, CSP_NONCE}
+    names = {*slots, CSRF_SLOT, CSP_NONCE_SLOT}
     html = loader.get_template(template_name).render({**context, **{name: _marker(name) for name in names}})
     pieces = tuple(_MARKER.split(html))
     for text in pieces[::2]:
@@ -88,9 +88,9 @@ def fill(request, pieces: tuple[str, ...], slots: Mapping[str, str]) -> str:
         if piece not in values:
             # Once per page: every form gets the same token, as from the template's lazy
             # ``csrf_token``; a slot the caller did not give is an error (KeyError).
-            if piece == CSRF_TOKEN:
+            if piece == CSRF_SLOT:
                 values[piece] = get_token(request)
-            elif piece == CSP_NONCE:
+            elif piece == CSP_NONCE_SLOT:
                 values[piece] = str(request.csp_nonce)
         out.append(conditional_escape(str(values[piece])))
     return "".join(out)
