@@ -18,6 +18,10 @@ admin.site.password_change = accounts_views.admin_password_change  # type: ignor
 admin.site.site_header = "Upstream platform administration"
 
 urlpatterns = [
+    # First: every pupil request (/go/...) is matched here without trying the admin's,
+    # allauth's and the staff pages' patterns before it (surveys/urls.py has only /go/ and
+    # /surveys/ paths, which no other pattern here matches).
+    path("", include("surveys.urls")),
     path(
         "admin/login/",
         RedirectView.as_view(pattern_name="account_login", query_string=True),
@@ -45,7 +49,6 @@ urlpatterns = [
     path("staff/", include("accounts.urls")),
     path("outcome-reports/", include("outcomes.reports.urls")),
     path("", include("lessons.urls")),
-    path("", include("surveys.urls")),
 ]
 
 if settings.DEBUG:

@@ -71,9 +71,9 @@ from surveys.models import AccessCounter, Answer, InstrumentVersion, Item, PageS
 #: that each still exists with a column (``named_field_problems``).
 NAMED_FIELDS: dict[type[Model], tuple[str, ...]] = {
     SurveyWindow: ("instrument_version", "group"),
-    TeachingGroup: ("school",),
+    TeachingGroup: ("school", "pupil_count"),
     InstrumentVersion: ("created_at",),
-    Response: ("submission_key",),
+    Response: ("submission_key", "window", "status"),
     Answer: ("response", "item", "value", "missing"),
     Item: ("code",),
     PageSave: ("response", "page_no", "client_seq", "body_hash", "saved_on"),
@@ -186,6 +186,20 @@ def _statements(alias: str) -> dict[str, str]:
             f" = {n.column(SurveyWindow, 'instrument_version', 'w')}"
             f" WHERE {n.pk(SurveyWindow, 'w')} = %s{share_lock}"
         ),
+        # The save's two locks in one statement, the window's first: the subquery ``w`` is
+        # the outer side of a left join on a constant (a nested loop, so it runs first) and
+        # takes its share lock before the inner subquery locks the response, as the two
+        # statements did (a close takes the window alone, so the order cannot deadlock).
+        "lock_window_and_response": (
+            f"SELECT w.*, r.* FROM (SELECT {n.all_columns(SurveyWindow, 'w')},"
+            f" {n.column(InstrumentVersion, 'created_at', 'v')} AS {n.quote('version_created_at')}"
+            f" FROM {n.table(SurveyWindow)} w"
+            f" JOIN {n.table(InstrumentVersion)} v ON {n.pk(InstrumentVersion, 'v')}"
+            f" = {n.column(SurveyWindow, 'instrument_version', 'w')}"
+            f" WHERE {n.pk(SurveyWindow, 'w')} = %s{share_lock}) w"
+            f" LEFT JOIN (SELECT {n.all_columns(Response, 'r')} FROM {n.table(Response)} r"
+            f" WHERE {n.column(Response, 'submission_key', 'r')} = %s{update_lock}) r ON 1 = 1"
+        ),
         "window_with_class": (
             f"SELECT {n.all_columns(SurveyWindow, 'w')}, {n.all_columns(TeachingGroup, 'g')},"
             f" {n.all_columns(School, 's')}, {n.all_columns(InstrumentVersion, 'v')} FROM {n.table(SurveyWindow)} w"
@@ -256,6 +270,18 @@ def _statements(alias: str) -> dict[str, str]:
             f"UPDATE {n.table(session)} SET {n.column(session, 'session_data')} = %s,"
             f" {n.column(session, 'expire_date')} = %s WHERE {n.column(session, 'session_key')} = %s"
         ),
+        # A new response, or no row when a unique constraint already holds one (the same
+        # key, or a counted response for this card): no savepoint around the insert.
+        "response_insert": (
+            f"INSERT INTO {n.table(Response)} ({', '.join(n.quote(_column(f)) for f in _inserted(Response))})"
+            f" VALUES ({', '.join(['%s'] * len(_inserted(Response)))}) ON CONFLICT DO NOTHING"
+            f" RETURNING {n.pk(Response)}"
+        ),
+        "quota_counts": (
+            f"SELECT {n.column(TeachingGroup, 'pupil_count', 'g')}, (SELECT COUNT(*) FROM {n.table(Response)} r"
+            f" WHERE {n.column(Response, 'window', 'r')} = %s AND {n.column(Response, 'status', 'r')} = %s)"
+            f" FROM {n.table(TeachingGroup)} g WHERE {n.pk(TeachingGroup, 'g')} = %s"
+        ),
         "advisory_lock": "SELECT pg_advisory_xact_lock(%s, %s)" if connection.vendor == "postgresql" else "",
     }
 
@@ -263,6 +289,11 @@ def _statements(alias: str) -> dict[str, str]:
 def statements(alias: str = "default") -> dict[str, str]:
     """The statements as sent to ``alias`` (for tests and the bench)."""
     return dict(_statements(alias))
+
+
+def _inserted(model: type[Model]) -> list[Field[Any, Any]]:
+    """The columns an insert writes: every concrete field but an automatic primary key."""
+    return [field for field in model._meta.concrete_fields if not (field.primary_key and field.db_returning)]
 
 
 def _prep(model: type[Model], name: str, value: object, alias: str) -> Param:
@@ -322,6 +353,25 @@ def window_for_save(window_id: int) -> LockedWindow | None:
     return LockedWindow(window=_instance(SurveyWindow, alias, row[:-1]), version_created_at=row[-1])
 
 
+def window_and_response_for_save(
+    window_id: int, submission_key: uuid.UUID
+) -> tuple[LockedWindow, Response | None] | None:
+    """``window_for_save`` and ``response_for_save`` in one statement (one round trip fewer
+    on every page save): the window under its share lock, then the response with this key
+    (None before the first save) locked until the transaction ends; None when there is no
+    such window. Both locks are the ones the two reads take, in the same order."""
+    alias = router.db_for_write(SurveyWindow)
+    key = _prep(Response, "submission_key", submission_key, alias)
+    row = _fetch_one(alias, _statements(alias)["lock_window_and_response"], [window_id, key])
+    if row is None:
+        return None
+    width = len(_loading(SurveyWindow)[0])
+    locked = LockedWindow(window=_instance(SurveyWindow, alias, row[:width]), version_created_at=row[width])
+    found = row[width + 1 :]
+    response = None if found[0] is None else _instance(Response, alias, found)
+    return locked, response
+
+
 def response_for_save(submission_key: uuid.UUID) -> Response | None:
     """The response with this submission key, locked until the transaction ends."""
     alias = router.db_for_write(Response)
@@ -370,6 +420,32 @@ def page_save_body_hash(*, response_id: int, page_no: int, client_seq: int) -> s
     alias = router.db_for_write(PageSave)  # read inside the save's transaction
     row = _fetch_one(alias, _statements(alias)["page_save_body_hash"], [response_id, page_no, client_seq])
     return None if row is None else row[0]
+
+
+def response_insert(response: Response) -> bool:
+    """Insert a new (unsaved) response as ``save()`` would (each field's ``pre_save`` and
+    ``get_db_prep_save``), unless a unique constraint already holds one: True and the
+    instance saved, or False and nothing written. The save's transaction goes on either
+    way (the ORM's ``create`` needed a savepoint around it to catch the IntegrityError)."""
+    alias = router.db_for_write(Response)
+    connection = connections[alias]
+    params = [field.get_db_prep_save(field.pre_save(response, True), connection) for field in _inserted(Response)]
+    row = _fetch_one(alias, _statements(alias)["response_insert"], params)
+    if row is None:
+        return False
+    response.pk = row[0]
+    response._state.adding, response._state.db = False, alias
+    return True
+
+
+def quota_counts(*, window_id: int, group_id: int, counted_status: str) -> tuple[int, int]:
+    """(the class's size, the window's responses with ``counted_status``) in one statement,
+    read inside the send's transaction after the quota lock (``surveys.services.windows``)."""
+    alias = router.db_for_write(Response)
+    row = _fetch_one(alias, _statements(alias)["quota_counts"], [window_id, counted_status, group_id])
+    if row is None:
+        raise TeachingGroup.DoesNotExist(f"no class {group_id} for window {window_id}")
+    return int(row[0]), int(row[1])
 
 
 def advisory_lock(first: int, second: int, *, model: type[Model] = SurveyWindow) -> None:

@@ -154,39 +154,45 @@ def _whole_number(name: str, value: object) -> int:
 # --- Database steps ------------------------------------------------------------------
 
 
-def _lock_window(window_id: int) -> sql.LockedWindow:
-    """Re-read the window inside the transaction under a lock that conflicts with the
-    close's ``FOR UPDATE`` but not with other pupils' saves (``sql.window_for_save``), with
-    its instrument version's creation time, the pages cache's marker (``sql.LockedWindow``)."""
-    locked = sql.window_for_save(window_id)
-    if locked is None:
+def _lock_window_and_response(window_id: int, key: uuid.UUID) -> tuple[sql.LockedWindow, Response | None]:
+    """The window re-read inside the transaction under a lock that conflicts with the
+    close's ``FOR UPDATE`` but not with other pupils' saves, with its instrument version's
+    creation time (the pages cache's marker, ``sql.LockedWindow``), and the response for
+    this key (None before the first save) locked for the rest of the transaction: one
+    statement (``sql.window_and_response_for_save``)."""
+    found = sql.window_and_response_for_save(window_id, key)
+    if found is None:
         raise NotAllowed("This survey is no longer available.")
-    return locked
+    return found
+
+
+def _owned(response: Response | None, *, window: SurveyWindow, participant_id: int | None) -> Response | None:
+    """The response, if it is this pupil's in this window; a key someone else holds is refused."""
+    if response is not None and (response.window_id != window.pk or response.participant_id != participant_id):
+        raise KeyReused("This submission key belongs to someone else.")
+    return response
 
 
 def _response_for_key(*, window: SurveyWindow, participant_id: int | None, key: uuid.UUID) -> Response | None:
     """The response for this key, locked for the rest of the transaction."""
-    response = sql.response_for_save(key)
-    if response is not None and (response.window_id != window.pk or response.participant_id != participant_id):
-        raise KeyReused("This submission key belongs to someone else.")
-    return response
+    return _owned(sql.response_for_save(key), window=window, participant_id=participant_id)
 
 
 def _create_response(
     *, window: SurveyWindow, participant_id: int | None, key: uuid.UUID, today: datetime.date
 ) -> Response:
     """A new response, counted unless this card already has one (then kept as a conflict).
-    Unique constraints decide; an IntegrityError is a race, resolved by re-reading."""
+    Unique constraints decide (``sql.response_insert`` writes nothing when one holds); a
+    response with this key made meanwhile is a race, resolved by re-reading."""
     for status in (Response.Status.IN_PROGRESS, Response.Status.CONFLICT):
-        try:
-            with transaction.atomic():
-                return Response.objects.create(
-                    window=window, participant_id=participant_id, submission_key=key, status=status, started_on=today
-                )
-        except IntegrityError:
-            existing = _response_for_key(window=window, participant_id=participant_id, key=key)
-            if existing is not None:
-                return existing
+        response = Response(
+            window=window, participant_id=participant_id, submission_key=key, status=status, started_on=today
+        )
+        if sql.response_insert(response):
+            return response
+        existing = _response_for_key(window=window, participant_id=participant_id, key=key)
+        if existing is not None:
+            return existing
     raise KeyReused("This survey could not be started. Please try again.")  # pragma: no cover
 
 
@@ -201,7 +207,10 @@ def _stored_page_answers(response: Response, page: survey_pages.SurveyPage) -> d
     return stored
 
 
-def _apply_answers(response: Response, page: survey_pages.SurveyPage, cleaned: Mapping[str, int | str]) -> None:
+def _apply_answers(response: Response, page: survey_pages.SurveyPage, cleaned: Mapping[str, int | str]) -> list[str]:
+    """Upsert the page's answers and set its demographic answers on the response; returns
+    the response's fields so set, for the caller to save (with the send's own fields, in
+    one statement, on the last page)."""
     values: list[tuple[int, int, int | None, str]] = []
     demographic_fields: list[str] = []
     for q in page.questions:
@@ -215,8 +224,7 @@ def _apply_answers(response: Response, page: survey_pages.SurveyPage, cleaned: M
         else:
             values.append((response.pk, item.pk, None, MISSING_CODES[value]))
     sql.answers_upsert(values)
-    if demographic_fields:
-        response.save(update_fields=demographic_fields)
+    return demographic_fields
 
 
 def _replayed(*, response: Response, page_no: int, client_seq: int, digest: str) -> bool:
@@ -266,7 +274,7 @@ def page_save(
     ``SubmissionError`` subclass for every refusal; never lets an IntegrityError out."""
     key, page_no, client_seq = _check_key(submission_key, page_no, client_seq)
     today = today or timezone.localdate()
-    locked = _lock_window(window_id)
+    locked, found = _lock_window_and_response(window_id, key)
     window = locked.window
     marker = survey_pages.version_marker(window.instrument_version_id, locked.version_created_at)
     pages = survey_pages.pages_for_version(
@@ -283,7 +291,7 @@ def page_save(
     cleaned = clean_page_answers(page, answers)
     digest = body_hash(page_no=page_no, answers=cleaned, final=final)
 
-    response = _response_for_key(window=window, participant_id=participant_id, key=key)
+    response = _owned(found, window=window, participant_id=participant_id)
     if response is not None:
         survey_pages.mark_frozen(marker)  # a committed response uses this version: it can no longer change
         survey_pages.keep(marker, layout=window.layout, include_demographics=window.include_demographics, pages=pages)
@@ -312,15 +320,15 @@ def page_save(
         if _replayed(response=response, page_no=page_no, client_seq=client_seq, digest=digest):
             return _result(response, page_no, len(pages), replayed=True)
         raise KeyReused("These answers could not be saved. Please try again.")  # pragma: no cover - a vanished row
-    if not newer:
-        _apply_answers(response, page, cleaned)
-
+    changed = [] if newer else _apply_answers(response, page, cleaned)
     if final:
         response.submitted_on = today
         response.final_hash = digest
         if response.status == Response.Status.IN_PROGRESS:
             response.status = _counted_or_over_quota(window)
-        response.save(update_fields=["submitted_on", "final_hash", "status"])
+        changed += ["submitted_on", "final_hash", "status"]
+    if changed:
+        response.save(update_fields=changed)
     return _result(response, page_no, len(pages), replayed=False)
 
 

@@ -265,8 +265,9 @@ def quota_room(window: SurveyWindow) -> int:
     """How many more responses this window may count: its quota less those counted. Takes
     the window's quota lock first, so call it inside the transaction that then writes."""
     lock_window_quota(window.pk)
-    class_size = TeachingGroup.objects.filter(pk=window.group_id).values_list("pupil_count", flat=True).get()
-    counted = Response.objects.filter(window_id=window.pk, status=Response.Status.COMPLETED).count()
+    class_size, counted = sql.quota_counts(
+        window_id=window.pk, group_id=window.group_id, counted_status=Response.Status.COMPLETED
+    )
     return window_quota(class_size) - counted
 
 

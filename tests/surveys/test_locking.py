@@ -142,3 +142,42 @@ def test_two_closes_at_once_close_the_window_once():
     assert closed_at is not None
     assert first_box["result"].closed_at == closed_at == second_box["result"].closed_at
     assert OutboxMessage.objects.filter(kind="window_closed", payload__window_id=window.pk).count() == 1
+
+
+def test_the_save_s_one_read_locks_the_window_against_a_close_and_the_response_against_a_twin():
+    """A page save reads its window and response in one statement (surveys/pupil/sql.py,
+    ``window_and_response_for_save``). While the save's transaction is open, another
+    session cannot close the window or take the response, but another pupil's save of the
+    same window goes ahead (the window's lock is a share lock)."""
+    from django.db import DatabaseError
+
+    from surveys.models import Response
+    from surveys.pupil import sql
+    from tests.surveys.factories import make_pupil, make_response
+
+    window = SurveyWindowFactory()
+    response = make_response(window, participant=make_pupil(window), status=Response.Status.IN_PROGRESS)
+    other = make_response(window, participant=make_pupil(window), status=Response.Status.IN_PROGRESS)
+
+    def in_other_session(work):
+        def run():
+            with transaction.atomic():
+                return work()
+
+        thread, box = in_thread(run)
+        thread.join(10)
+        assert not thread.is_alive(), "the other session waited: it should fail at once or go ahead"
+        return box
+
+    with transaction.atomic():
+        locked, found = sql.window_and_response_for_save(window.pk, response.submission_key)
+        assert found.pk == response.pk
+        close = in_other_session(lambda: SurveyWindow.objects.select_for_update(nowait=True).get(pk=window.pk))
+        assert isinstance(close.get("error"), DatabaseError), close  # a close would wait for this save
+        twin = in_other_session(lambda: Response.objects.select_for_update(nowait=True).get(pk=response.pk))
+        assert isinstance(twin.get("error"), DatabaseError), twin  # a second tab's save would wait
+        neighbour = in_other_session(lambda: sql.window_and_response_for_save(window.pk, other.submission_key))
+        assert "error" not in neighbour, neighbour.get("error")
+        assert neighbour["result"][1].pk == other.pk  # another pupil's save is not held up
+    after = in_other_session(lambda: SurveyWindow.objects.select_for_update(nowait=True).get(pk=window.pk))
+    assert after.get("result") == window  # the locks end with the save's transaction

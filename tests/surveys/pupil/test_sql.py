@@ -50,7 +50,7 @@ def test_the_check_reports_a_removed_field_and_a_field_without_a_column():
 def test_a_field_not_listed_cannot_be_named():
     names = sql._Names(connection)
     with pytest.raises(Exception, match="list it in NAMED_FIELDS"):
-        names.column(Response, "status")
+        names.column(Response, "gender")
 
 
 def test_the_statements_quote_every_table_and_column_one_way(monkeypatch):
@@ -238,3 +238,20 @@ def test_an_unknown_or_missing_window_is_none(window):
     assert selectors.window_for_pupil(window_id=window.pk + 1000) is None
     assert selectors.window_for_pupil(window_id=None) is None
     assert selectors.window_for_pupil_page(window_id=None) is None
+
+
+def test_the_save_s_one_read_gives_the_locked_window_and_the_response(window):
+    """``window_and_response_for_save`` (the save's two locks in one statement) gives what
+    ``window_for_save`` and ``response_for_save`` give, with or without a response yet."""
+    response = make_response(window, participant=make_pupil(window), status=Response.Status.IN_PROGRESS)
+    locked, found = sql.window_and_response_for_save(window.pk, response.submission_key)
+    alone = sql.window_for_save(window.pk)
+    assert _fields(locked.window) == _fields(alone.window) == _fields(SurveyWindow.objects.get(pk=window.pk))
+    assert locked.version_created_at == alone.version_created_at
+    assert _fields(found) == _fields(sql.response_for_save(response.submission_key))
+    assert _fields(found) == _fields(Response.objects.get(pk=response.pk))
+    assert isinstance(found.submission_key, uuid.UUID) and not found._state.adding
+
+    locked, found = sql.window_and_response_for_save(window.pk, uuid.uuid4())  # before the first save
+    assert _fields(locked.window) == _fields(alone.window) and found is None
+    assert sql.window_and_response_for_save(window.pk + 1000, response.submission_key) is None
