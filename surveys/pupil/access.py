@@ -107,7 +107,7 @@ def window_for_join_code(raw: str, *, address: str, session_key: str) -> SurveyW
     code = codes.normalise_join_code(raw)
     if len(code) != codes.JOIN_CODE_LENGTH or any(symbol not in codes.JOIN_ALPHABET for symbol in code):
         raise AccessRefused("A class code has 8 letters and numbers. Check the code on the board and try again.")
-    window = SurveyWindow.objects.select_related("group__school").filter(join_code=code).first()
+    window = sql.window_with_class(join_code=code)
     if window is None or not window.is_open():
         _record_failure(limits[0][0])
         if _record_failure(limits[1][0]) == JOIN_FAILURES_PER_ADDRESS:
@@ -142,11 +142,11 @@ def participant_for_card(raw: str, *, window: SurveyWindow, session_key: str, ad
     except codes.CardCodeError as error:
         raise AccessRefused(str(error))
     school = window.group.school
-    participant = Participant.objects.filter(
-        school=school,
+    participant = sql.participant_for_code(
+        school_id=school.pk,
         academic_year=window.group.academic_year,
         code_hash=card_code_hash(school_id=school.pk, code=code),
-    ).first()
+    )
     if participant is None:
         for key, _limit in limits:
             counted = _record_failure(key)

@@ -113,9 +113,7 @@ class CardUse:
 def card_use(*, window_id: int, participant_id: int | None, own_key: str | None) -> CardUse:
     if participant_id is None:
         return CardUse()
-    found = Response.objects.filter(window_id=window_id, participant_id=participant_id).values_list(
-        "submission_key", "submitted_on"
-    )
+    found = sql.card_responses(window_id=window_id, participant_id=participant_id)
     own = str(own_key or "").replace("-", "").lower()
     return CardUse(
         sent=any(submitted_on is not None for _, submitted_on in found),

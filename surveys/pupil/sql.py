@@ -65,15 +65,25 @@ from django.utils import timezone
 
 from accounts.models import School
 from lessons.models import TeachingGroup
-from surveys.models import AccessCounter, Answer, InstrumentVersion, Item, PageSave, Response, SurveyWindow
+from surveys.models import (
+    AccessCounter,
+    Answer,
+    InstrumentVersion,
+    Item,
+    PageSave,
+    Participant,
+    Response,
+    SurveyWindow,
+)
 
 #: The fields the statements below name, per model. tests/surveys/pupil/test_sql.py checks
 #: that each still exists with a column (``named_field_problems``).
 NAMED_FIELDS: dict[type[Model], tuple[str, ...]] = {
-    SurveyWindow: ("instrument_version", "group"),
+    SurveyWindow: ("instrument_version", "group", "join_code"),
     TeachingGroup: ("school", "pupil_count"),
     InstrumentVersion: ("created_at",),
-    Response: ("submission_key", "window", "status"),
+    Response: ("submission_key", "window", "status", "participant", "submitted_on"),
+    Participant: ("school", "academic_year", "code_hash"),
     Answer: ("response", "item", "value", "missing"),
     Item: ("code",),
     PageSave: ("response", "page_no", "client_seq", "body_hash", "saved_on"),
@@ -178,6 +188,14 @@ def _statements(alias: str) -> dict[str, str]:
     answer, page_save, counter, session = Answer, PageSave, AccessCounter, Session
     counters = n.table(counter)
     count, expires = n.column(counter, "count"), n.column(counter, "expires_at")
+    window_with_class = (
+        f"SELECT {n.all_columns(SurveyWindow, 'w')}, {n.all_columns(TeachingGroup, 'g')},"
+        f" {n.all_columns(School, 's')}, {n.all_columns(InstrumentVersion, 'v')} FROM {n.table(SurveyWindow)} w"
+        f" JOIN {n.table(TeachingGroup)} g ON {n.pk(TeachingGroup, 'g')} = {n.column(SurveyWindow, 'group', 'w')}"
+        f" JOIN {n.table(School)} s ON {n.pk(School, 's')} = {n.column(TeachingGroup, 'school', 'g')}"
+        f" JOIN {n.table(InstrumentVersion)} v ON {n.pk(InstrumentVersion, 'v')}"
+        f" = {n.column(SurveyWindow, 'instrument_version', 'w')}"
+    )
     return {
         "lock_window": (
             f"SELECT {n.all_columns(SurveyWindow, 'w')}, {n.column(InstrumentVersion, 'created_at', 'v')}"
@@ -200,13 +218,17 @@ def _statements(alias: str) -> dict[str, str]:
             f" LEFT JOIN (SELECT {n.all_columns(Response, 'r')} FROM {n.table(Response)} r"
             f" WHERE {n.column(Response, 'submission_key', 'r')} = %s{update_lock}) r ON 1 = 1"
         ),
-        "window_with_class": (
-            f"SELECT {n.all_columns(SurveyWindow, 'w')}, {n.all_columns(TeachingGroup, 'g')},"
-            f" {n.all_columns(School, 's')}, {n.all_columns(InstrumentVersion, 'v')} FROM {n.table(SurveyWindow)} w"
-            f" JOIN {n.table(TeachingGroup)} g ON {n.pk(TeachingGroup, 'g')} = {n.column(SurveyWindow, 'group', 'w')}"
-            f" JOIN {n.table(School)} s ON {n.pk(School, 's')} = {n.column(TeachingGroup, 'school', 'g')}"
-            f" JOIN {n.table(InstrumentVersion)} v ON {n.pk(InstrumentVersion, 'v')}"
-            f" = {n.column(SurveyWindow, 'instrument_version', 'w')} WHERE {n.pk(SurveyWindow, 'w')} = %s"
+        "window_with_class": f"{window_with_class} WHERE {n.pk(SurveyWindow, 'w')} = %s",
+        "window_with_class_by_join_code": f"{window_with_class} WHERE {n.column(SurveyWindow, 'join_code', 'w')} = %s",
+        "participant_for_code": (
+            f"SELECT {n.all_columns(Participant, 'p')} FROM {n.table(Participant)} p"
+            f" WHERE {n.column(Participant, 'school', 'p')} = %s AND {n.column(Participant, 'academic_year', 'p')} = %s"
+            f" AND {n.column(Participant, 'code_hash', 'p')} = %s"
+        ),
+        "card_responses": (
+            f"SELECT {n.column(Response, 'submission_key')}, {n.column(Response, 'submitted_on')}"
+            f" FROM {n.table(Response)} WHERE {n.column(Response, 'window')} = %s"
+            f" AND {n.column(Response, 'participant')} = %s"
         ),
         "response_for_update": (
             f"SELECT {n.all_columns(Response, 'r')} FROM {n.table(Response)} r"
@@ -460,11 +482,15 @@ def advisory_lock(first: int, second: int, *, model: type[Model] = SurveyWindow)
 # --- The question pages (surveys.pupil.selectors) -----------------------------------------
 
 
-def window_with_class(window_id: int) -> SurveyWindow | None:
-    """The window with its class, the class's school and its instrument version, in one
-    statement (the related objects are the window's, as ``select_related`` leaves them)."""
+def window_with_class(window_id: int | None = None, *, join_code: str | None = None) -> SurveyWindow | None:
+    """The window with this id (or this class code) with its class, the class's school and
+    its instrument version, in one statement (the related objects are the window's, as
+    ``select_related`` leaves them)."""
     alias = router.db_for_read(SurveyWindow)
-    row = _fetch_one(alias, _statements(alias)["window_with_class"], [window_id])
+    if join_code is not None:
+        row = _fetch_one(alias, _statements(alias)["window_with_class_by_join_code"], [join_code])
+    else:
+        row = _fetch_one(alias, _statements(alias)["window_with_class"], [window_id])
     if row is None:
         return None
     widths = [len(_loading(model)[0]) for model in (SurveyWindow, TeachingGroup, School)]
@@ -476,6 +502,22 @@ def window_with_class(window_id: int) -> SurveyWindow | None:
     window.group = group
     window.instrument_version = version
     return window
+
+
+def participant_for_code(*, school_id: int, academic_year: int, code_hash: str) -> Participant | None:
+    """The participant with this code hash in this school and year (unique), or None."""
+    alias = router.db_for_read(Participant)
+    row = _fetch_one(alias, _statements(alias)["participant_for_code"], [school_id, academic_year, code_hash])
+    return None if row is None else _instance(Participant, alias, row)
+
+
+def card_responses(*, window_id: int, participant_id: int) -> list[tuple[uuid.UUID, dt.date | None]]:
+    """(submission key, sent on or None) of every response made with this card in this window."""
+    alias = router.db_for_read(Response)
+    key_field, sent_field = _field(Response, "submission_key"), _field(Response, "submitted_on")
+    rows = _fetch_all(alias, _statements(alias)["card_responses"], [window_id, participant_id])
+    # As the ORM gives them: SQLite returns the key as hex text and the date as text.
+    return [(key_field.to_python(key), None if sent is None else sent_field.to_python(sent)) for key, sent in rows]
 
 
 def response_with_answers(

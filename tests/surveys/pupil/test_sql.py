@@ -255,3 +255,41 @@ def test_the_save_s_one_read_gives_the_locked_window_and_the_response(window):
     locked, found = sql.window_and_response_for_save(window.pk, uuid.uuid4())  # before the first save
     assert _fields(locked.window) == _fields(alone.window) and found is None
     assert sql.window_and_response_for_save(window.pk + 1000, response.submission_key) is None
+
+
+def test_the_join_code_read_gives_the_orm_s_window_with_its_class_and_school(window):
+    found = sql.window_with_class(join_code=window.join_code)
+    orm = SurveyWindow.objects.select_related("group__school", "instrument_version").get(pk=window.pk)
+    assert _fields(found) == _fields(orm)
+    assert _fields(found.group) == _fields(orm.group) and _fields(found.group.school) == _fields(orm.group.school)
+    assert _fields(found.instrument_version) == _fields(orm.instrument_version)
+    assert sql.window_with_class(join_code="ZZZZZZZZ") is None
+
+
+def test_the_card_read_gives_the_orm_s_participant_in_that_school_and_year_only(window):
+    from surveys.models import Participant
+
+    pupil = make_pupil(window)
+    school, year = window.group.school_id, window.group.academic_year
+    found = sql.participant_for_code(school_id=school, academic_year=year, code_hash=pupil.code_hash)
+    assert _fields(found) == _fields(Participant.objects.get(pk=pupil.pk)) and not found._state.adding
+    assert sql.participant_for_code(school_id=school, academic_year=year + 1, code_hash=pupil.code_hash) is None
+    assert sql.participant_for_code(school_id=school + 1000, academic_year=year, code_hash=pupil.code_hash) is None
+    assert sql.participant_for_code(school_id=school, academic_year=year, code_hash="0" * 64) is None
+
+
+def test_the_card_s_responses_are_the_orm_s_keys_and_dates(window):
+    pupil = make_pupil(window)
+    assert sql.card_responses(window_id=window.pk, participant_id=pupil.pk) == []
+    sent = make_response(window, participant=pupil, status=Response.Status.COMPLETED)
+    Response.objects.filter(pk=sent.pk).update(submitted_on=timezone.localdate())
+    open_one = make_response(window, participant=pupil, status=Response.Status.CONFLICT)
+    make_response(window, participant=make_pupil(window), status=Response.Status.IN_PROGRESS)  # another card
+    found = sorted(sql.card_responses(window_id=window.pk, participant_id=pupil.pk), key=lambda row: str(row[0]))
+    orm = sorted(
+        Response.objects.filter(window=window, participant=pupil).values_list("submission_key", "submitted_on"),
+        key=lambda row: str(row[0]),
+    )
+    assert found == orm and len(found) == 2
+    assert all(isinstance(key, uuid.UUID) for key, _ in found)
+    assert {key for key, sent_on in found if sent_on is None} == {open_one.submission_key}
