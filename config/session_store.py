@@ -35,7 +35,29 @@ class SessionStore(db.SessionStore):
     def exists(self, session_key):
         return sql.session_exists(session_key)
 
+    _reserved = False
+
+    def reserve_key(self) -> str:
+        """This session's key, drawn now for a new session and written once, by the
+        middleware's save at the end of the request, as ``save()`` then ``create()`` would
+        have written it (the join counts failed class codes against the key, so the
+        session and its cookie outlive a wrong code): one insert instead of an insert and
+        an update."""
+        if self.session_key is None:
+            self._get_session()  # a new session: nothing to load now, or later under this key
+            self._session_key = self._get_new_session_key()
+            self._reserved = True
+            self.modified = True  # saved (and its cookie sent) even if it stays empty
+        return self.session_key
+
     def save(self, must_create=False):
+        if self._reserved:
+            self._reserved = False
+            data = self.encode(self._get_session(no_load=True))
+            if not sql.session_write(self.session_key, data, self.get_expiry_date(), create=True):
+                self._session_key = None  # another session drew the same key: draw again
+                return self.create()
+            return None
         if self.session_key is None:
             return self.create()
         data = self.encode(self._get_session(no_load=must_create))

@@ -121,9 +121,9 @@ def join(request):
 
 
 def _session_key(request) -> str:
-    if not request.session.session_key:
-        request.session.save()
-    return request.session.session_key
+    """The session's key, for the failed-code counters: a new session's is drawn now and
+    written with the session (``config.session_store.SessionStore.reserve_key``)."""
+    return request.session.reserve_key()
 
 
 def _card_entered(request, window: SurveyWindow):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.conf import settings
 from django.contrib.sessions.backends.base import CreateError, UpdateError
 from django.contrib.sessions.models import Session
 from django.utils import timezone
@@ -96,3 +97,67 @@ def test_exists_and_cycling_the_key_keep_the_data():
     store.cycle_key()
     assert store.session_key != old and not store.exists(old)
     assert SessionStore(session_key=store.session_key)["pupil"] == {"w": 5}
+
+
+def test_a_reserved_key_is_written_with_the_session_s_first_save():
+    """The join draws the key first (its failed-code counters need one) and the session is
+    written once, by one insert, at the end of the request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    store = SessionStore()
+    key = store.reserve_key()
+    assert store.reserve_key() == key and store.session_key == key
+    assert not Session.objects.filter(session_key=key).exists()  # nothing written yet
+    store["pupil"] = {"w": 7}
+    with CaptureQueriesContext(connection) as queries:
+        store.save()
+    assert len(queries) == 1 and queries[0]["sql"].lstrip().upper().startswith("INSERT")
+    assert SessionStore(session_key=key)["pupil"] == {"w": 7}
+    store["pupil"] = {"w": 8}
+    store.save()  # later saves update the row
+    assert SessionStore(session_key=key)["pupil"] == {"w": 8} and Session.objects.count() == 1
+    assert SessionStore().reserve_key() != key
+
+
+def test_a_reserved_key_another_session_took_meanwhile_is_drawn_again():
+    first = SessionStore()
+    first["pupil"] = {"w": 1}
+    first.save()
+    second = SessionStore()
+    second.reserve_key()
+    second._session_key = first.session_key  # the one-in-36**32 clash
+    second["pupil"] = {"w": 2}
+    second.save()
+    assert second.session_key != first.session_key
+    assert SessionStore(session_key=first.session_key)["pupil"] == {"w": 1}
+    assert SessionStore(session_key=second.session_key)["pupil"] == {"w": 2}
+
+
+def test_a_pupil_s_join_writes_the_session_once(client):
+    """Through the real join page: a right class code gives one session insert and no update."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.surveys.factories import PupilSurveyWindowFactory
+
+    window = PupilSurveyWindowFactory()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/go/", {"code": window.join_code})
+    assert response.status_code == 302
+    writes = [q["sql"] for q in queries if "django_session" in q["sql"] and not q["sql"].lstrip().startswith("SELECT")]
+    assert len(writes) == 1 and writes[0].lstrip().startswith("INSERT"), writes
+    assert client.session["pupil"]["w"] == window.pk
+
+
+def test_a_wrong_class_code_keeps_the_session_so_its_failures_are_counted(client):
+    """A wrong code writes the (empty) session once and sends its cookie, so the next try
+    from this device counts against the same session."""
+    from tests.surveys.factories import PupilSurveyWindowFactory
+
+    PupilSurveyWindowFactory()
+    client.post("/go/", {"code": "ZZZZZZZZ"})
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert Session.objects.filter(session_key=key).exists()
+    client.post("/go/", {"code": "YYYYYYYY"})
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value == key and Session.objects.count() == 1
