@@ -43,12 +43,14 @@ class SessionStore(db.SessionStore):
         have written it (the join counts failed class codes against the key, so the
         session and its cookie outlive a wrong code): one insert instead of an insert and
         an update."""
-        if self.session_key is None:
-            self._get_session()  # a new session: nothing to load now, or later under this key
-            self._session_key = self._get_new_session_key()
+        key = self.session_key
+        if key is None:
+            self.keys()  # a new session, loaded (empty) now: nothing is read later under this key
+            key = self._get_new_session_key()
+            self._session_key = key
             self._reserved = True
             self.modified = True  # saved (and its cookie sent) even if it stays empty
-        return self.session_key
+        return key
 
     def save(self, must_create=False):
         if self._reserved:
