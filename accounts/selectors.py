@@ -3,6 +3,8 @@ through these so that tenancy rules live in one place."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Q, QuerySet
 
 from .models import Invitation, Membership, School, User
@@ -93,14 +95,20 @@ def talk_request_recipients(school: School) -> list[str]:
     return sorted(set(emails)) or school_lead_emails(school)
 
 
-def talk_requests_reach_safeguarding_lead(school: School) -> bool:
+def talk_requests_reach_safeguarding_lead(
+    school: School, *, has_account: Callable[[School], bool] | None = None
+) -> bool:
     """True when the school has named its safeguarding lead for pupils and requests reach
     them (an account marked as safeguarding lead or deputy, or the safeguarding inbox).
     Only then is a pupil told the name; otherwise "the adults at school who help keep you
-    safe", which the school leads who receive it are."""
+    safe", which the school leads who receive it are. ``has_account`` answers
+    ``safeguarding_leads(school).exists()`` another way (the pupil pages pass
+    ``surveys.pupil.sql.safeguarding_lead_has_account``, tested equal)."""
     if not school.dsl_name.strip():
         return False
-    return bool(school.safeguarding_email) or safeguarding_leads(school).exists()
+    if school.safeguarding_email:
+        return True
+    return has_account(school) if has_account is not None else safeguarding_leads(school).exists()
 
 
 def schools_safeguarded_by(user: User) -> QuerySet[School]:

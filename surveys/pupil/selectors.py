@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from accounts.models import School
 from surveys import survey_pages
 from surveys.models import Response, SurveyWindow
 
@@ -119,3 +120,11 @@ def card_use(*, window_id: int, participant_id: int | None, own_key: str | None)
         sent=any(submitted_on is not None for _, submitted_on in found),
         started_elsewhere=any(submitted_on is None and key.hex != own for key, submitted_on in found),
     )
+
+
+def safeguarding_lead_has_account(school: School) -> bool:
+    """Whether the school's safeguarding lead or a deputy has an account here, for the
+    "talk to someone" button's name (``accounts.selectors.talk_requests_reach_safeguarding_lead``
+    with ``has_account``): one plain statement instead of the ORM's query on every thank-you
+    page (``sql.safeguarding_lead_has_account``)."""
+    return sql.safeguarding_lead_has_account(school)

@@ -63,7 +63,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 from django.utils import timezone
 
-from accounts.models import School
+from accounts.models import Membership, School, User
+from accounts.selectors import SAFEGUARDING_ROLES
 from lessons.models import TeachingGroup
 from surveys.models import (
     AccessCounter,
@@ -89,6 +90,8 @@ NAMED_FIELDS: dict[type[Model], tuple[str, ...]] = {
     PageSave: ("response", "page_no", "client_seq", "body_hash", "saved_on"),
     AccessCounter: ("counter_key", "count", "expires_at"),
     Session: ("session_key", "session_data", "expire_date"),
+    Membership: ("school", "user", "safeguarding_role", "status"),
+    User: ("is_active",),
 }
 
 #: First keys of PostgreSQL's two-key advisory locks (the second is the window's id). The
@@ -299,6 +302,13 @@ def _statements(alias: str) -> dict[str, str]:
             f" VALUES ({', '.join(['%s'] * len(_inserted(Response)))}) ON CONFLICT DO NOTHING"
             f" RETURNING {n.pk(Response)}"
         ),
+        # accounts.selectors.safeguarding_leads(school).exists(), for the pupil pages.
+        "safeguarding_lead_account": (
+            f"SELECT 1 FROM {n.table(Membership)} m JOIN {n.table(User)} u ON {n.pk(User, 'u')}"
+            f" = {n.column(Membership, 'user', 'm')} WHERE {n.column(Membership, 'school', 'm')} = %s"
+            f" AND {n.column(Membership, 'safeguarding_role', 'm')} IN ({', '.join(['%s'] * len(SAFEGUARDING_ROLES))})"
+            f" AND {n.column(Membership, 'status', 'm')} = %s AND {n.column(User, 'is_active', 'u')} = %s LIMIT 1"
+        ),
         "quota_counts": (
             f"SELECT {n.column(TeachingGroup, 'pupil_count', 'g')}, (SELECT COUNT(*) FROM {n.table(Response)} r"
             f" WHERE {n.column(Response, 'window', 'r')} = %s AND {n.column(Response, 'status', 'r')} = %s)"
@@ -458,6 +468,16 @@ def response_insert(response: Response) -> bool:
     response.pk = row[0]
     response._state.adding, response._state.db = False, alias
     return True
+
+
+def safeguarding_lead_has_account(school: School) -> bool:
+    """Whether the school's safeguarding lead or a deputy has an approved, active account
+    here: ``accounts.selectors.safeguarding_leads(school).exists()`` in one plain statement,
+    for ``talk_requests_reach_safeguarding_lead``'s ``has_account`` on the pupil pages."""
+    alias = router.db_for_read(Membership)
+    params: list[Param] = [school.pk, *(str(role) for role in SAFEGUARDING_ROLES), str(Membership.Status.APPROVED)]
+    params.append(_prep(User, "is_active", True, alias))
+    return _fetch_one(alias, _statements(alias)["safeguarding_lead_account"], params) is not None
 
 
 def quota_counts(*, window_id: int, group_id: int, counted_status: str) -> tuple[int, int]:

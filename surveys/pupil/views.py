@@ -78,7 +78,11 @@ def _talk_context(window: SurveyWindow | None, **extra) -> dict:
     """``_context`` for a page with the "talk to someone" button (_talk.html): whom a
     request reaches, by name only when that is true (``named_safeguarding_lead``)."""
     context = _context(window, **extra)
-    context["talk_lead"] = named_safeguarding_lead(context["school"]) if window is not None else ""
+    context["talk_lead"] = (
+        named_safeguarding_lead(context["school"], has_account=selectors.safeguarding_lead_has_account)
+        if window is not None
+        else ""
+    )
     return context
 
 

@@ -293,3 +293,35 @@ def test_the_card_s_responses_are_the_orm_s_keys_and_dates(window):
     assert found == orm and len(found) == 2
     assert all(isinstance(key, uuid.UUID) for key, _ in found)
     assert {key for key, sent_on in found if sent_on is None} == {open_one.submission_key}
+
+
+def test_the_safeguarding_lead_check_answers_as_the_accounts_rule_does(db):
+    """The thank-you page's "talk to someone" name asks ``sql.safeguarding_lead_has_account``;
+    it answers ``accounts.selectors.safeguarding_leads(school).exists()`` in every case."""
+    from accounts import selectors as account_selectors
+    from accounts.models import Membership
+    from tests.factories import MembershipFactory, SchoolFactory
+
+    school = SchoolFactory(dsl_name="Mrs Ahmed")
+
+    def same() -> bool:
+        answer = sql.safeguarding_lead_has_account(school)
+        assert answer == account_selectors.safeguarding_leads(school).exists()
+        assert account_selectors.talk_requests_reach_safeguarding_lead(
+            school, has_account=sql.safeguarding_lead_has_account
+        ) == account_selectors.talk_requests_reach_safeguarding_lead(school)
+        return answer
+
+    assert same() is False  # nobody
+    MembershipFactory(school=school)  # a teacher, not marked
+    MembershipFactory(safeguarding_role=Membership.Safeguarding.DSL)  # another school's lead
+    assert same() is False
+    MembershipFactory(school=school, safeguarding_role=Membership.Safeguarding.DSL, status=Membership.Status.PENDING)
+    MembershipFactory(school=school, safeguarding_role=Membership.Safeguarding.DEPUTY, user__is_active=False)
+    assert same() is False  # not approved; not active
+    deputy = MembershipFactory(school=school, safeguarding_role=Membership.Safeguarding.DEPUTY)
+    assert same() is True
+    deputy.delete()
+    assert same() is False
+    MembershipFactory(school=school, safeguarding_role=Membership.Safeguarding.DSL)
+    assert same() is True
