@@ -53,13 +53,14 @@ class SessionStore(db.SessionStore):
         return key
 
     def save(self, must_create=False):
-        if self._reserved:
+        if self._reserved and self.session_key is not None:  # not flushed since
             self._reserved = False
             data = self.encode(self._get_session(no_load=True))
             if not sql.session_write(self.session_key, data, self.get_expiry_date(), create=True):
                 self._session_key = None  # another session drew the same key: draw again
                 return self.create()
             return None
+        self._reserved = False
         if self.session_key is None:
             return self.create()
         data = self.encode(self._get_session(no_load=must_create))

@@ -161,3 +161,14 @@ def test_a_wrong_class_code_keeps_the_session_so_its_failures_are_counted(client
     assert Session.objects.filter(session_key=key).exists()
     client.post("/go/", {"code": "YYYYYYYY"})
     assert client.cookies[settings.SESSION_COOKIE_NAME].value == key and Session.objects.count() == 1
+
+
+def test_a_reserved_session_flushed_before_its_save_is_saved_as_a_new_one():
+    store = SessionStore()
+    reserved = store.reserve_key()
+    store.flush()  # e.g. a sign-out in the same request
+    store["pupil"] = {"w": 3}
+    store.save()
+    assert store.session_key not in (None, reserved)
+    assert SessionStore(session_key=store.session_key)["pupil"] == {"w": 3}
+    assert not Session.objects.filter(session_key=reserved).exists()
