@@ -204,26 +204,24 @@ def _statements(alias: str) -> dict[str, str]:
         f" JOIN {n.table(InstrumentVersion)} v ON {n.pk(InstrumentVersion, 'v')}"
         f" = {n.column(SurveyWindow, 'instrument_version', 'w')}"
     )
+    # The window under the save's share lock, with its version's creation time (the
+    # pages cache's marker); alone, and as the outer half of the save's one read.
+    lock_window = (
+        f"SELECT {n.all_columns(SurveyWindow, 'w')},"
+        f" {n.column(InstrumentVersion, 'created_at', 'v')} AS {n.quote('version_created_at')}"
+        f" FROM {n.table(SurveyWindow)} w"
+        f" JOIN {n.table(InstrumentVersion)} v ON {n.pk(InstrumentVersion, 'v')}"
+        f" = {n.column(SurveyWindow, 'instrument_version', 'w')}"
+        f" WHERE {n.pk(SurveyWindow, 'w')} = %s{share_lock}"
+    )
     return {
-        "lock_window": (
-            f"SELECT {n.all_columns(SurveyWindow, 'w')}, {n.column(InstrumentVersion, 'created_at', 'v')}"
-            f" FROM {n.table(SurveyWindow)} w"
-            f" JOIN {n.table(InstrumentVersion)} v ON {n.pk(InstrumentVersion, 'v')}"
-            f" = {n.column(SurveyWindow, 'instrument_version', 'w')}"
-            f" WHERE {n.pk(SurveyWindow, 'w')} = %s{share_lock}"
-        ),
+        "lock_window": lock_window,
         # The save's two locks in one statement, the window's first: the subquery ``w`` is
         # the outer side of a left join on a constant (a nested loop, so it runs first) and
         # takes its share lock before the inner subquery locks the response, as the two
         # statements did (a close takes the window alone, so the order cannot deadlock).
         "lock_window_and_response": (
-            f"SELECT w.*, r.* FROM (SELECT {n.all_columns(SurveyWindow, 'w')},"
-            f" {n.column(InstrumentVersion, 'created_at', 'v')} AS {n.quote('version_created_at')}"
-            f" FROM {n.table(SurveyWindow)} w"
-            f" JOIN {n.table(InstrumentVersion)} v ON {n.pk(InstrumentVersion, 'v')}"
-            f" = {n.column(SurveyWindow, 'instrument_version', 'w')}"
-            f" WHERE {n.pk(SurveyWindow, 'w')} = %s{share_lock}) w"
-            f" LEFT JOIN (SELECT {n.all_columns(Response, 'r')} FROM {n.table(Response)} r"
+            f"SELECT w.*, r.* FROM ({lock_window}) w LEFT JOIN (SELECT {n.all_columns(Response, 'r')} FROM {n.table(Response)} r"
             f" WHERE {n.column(Response, 'submission_key', 'r')} = %s{update_lock}) r ON 1 = 1"
         ),
         "window_with_class": f"{window_with_class} WHERE {n.pk(SurveyWindow, 'w')} = %s",
