@@ -144,6 +144,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# docs/decisions.md#prepared-statements: on PostgreSQL the pupil path's hand-written statements
+# (surveys/pupil/sql.py) are bound on the server and prepared on a connection once they have
+# run psycopg's default five times, instead of planned on every run. The ORM's cursors bind on
+# the client, which psycopg never prepares. Off for a transaction-mode pooler that cannot
+# keep a connection's prepared statements.
+UPSTREAM_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and UPSTREAM_PREPARED_STATEMENTS:
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 
 # docs/decisions.md#1: sessions and the default cache live in the database, never in Redis, so a
 # broker outage cannot break a page (Wagtail site paths and allauth rate limits use it).

@@ -43,8 +43,12 @@ How it is written.
 - What a read returns beside its model rows travels in a small typed row (``LockedWindow``,
   or a tuple its signature spells out), never as an attribute hung on a model instance:
   mypy checks this module and its callers with the services' and selectors' flags.
-- Parameters travel with the statement. These are not prepared statements: Django's
-  psycopg backend binds parameters on the client, and PostgreSQL parses each statement.
+- On PostgreSQL the statements run on a cursor that binds parameters on the server, and
+  the connection prepares each one after its fifth run there (docs/decisions.md#prepared-statements):
+  PostgreSQL then plans it once per connection, where it had planned it on every run, which
+  was about two thirds of the server's time for these statements (``pg_stat_statements``,
+  bench/notes.md, "Issue 11, fourth round"). The ORM's cursors bind on the client and are
+  never prepared. SQLite, and any run that logs its queries, use the connection's own cursor.
 - One text for PostgreSQL and SQLite (3.35 or later, for ``RETURNING``). The only
   differences are locks: row locks come from the backend's features (``FOR SHARE OF`` and
   ``FOR UPDATE`` on PostgreSQL, nothing on SQLite, which runs one writer at a time), and
@@ -362,14 +366,36 @@ def _instance(model: type[M], alias: str, values: Sequence[object]) -> M:
     return model.from_db(alias, attnames, python)
 
 
+def _cursor(alias: str) -> Any:
+    """A cursor of ``alias``'s connection for this module's statements. On PostgreSQL it
+    binds parameters on the server (psycopg's ``Cursor``, as Django's ``server_side_binding``
+    option makes it), so the connection prepares the statements it runs often
+    (``OPTIONS["prepare_threshold"]``, set in config/settings/base.py), and it is wrapped as
+    Django wraps its own (the health check, the error translation). While queries are
+    logged (``DEBUG``, or a test counting them) it is the connection's own cursor: psycopg
+    keeps no statement text for a prepared run, and the log needs it. Elsewhere (SQLite) it
+    is the connection's own cursor too."""
+    connection = connections[alias]
+    if connection.vendor != "postgresql" or connection.queries_logged:
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    from django.db.backends.postgresql.base import ServerBindingCursor  # needs psycopg: here, not above
+
+    binding: Any = ServerBindingCursor  # psycopg's Cursor(connection); django-stubs types it without it
+    with connection.wrap_database_errors:
+        return connection.make_cursor(binding(connection.connection))
+
+
 def _fetch_one(alias: str, sql: str, params: Sequence[Param]) -> Row | None:
-    with connections[alias].cursor() as cursor:
+    with _cursor(alias) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
 
 
 def _fetch_all(alias: str, sql: str, params: Sequence[Param]) -> list[Row]:
-    with connections[alias].cursor() as cursor:
+    with _cursor(alias) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -422,7 +448,7 @@ def answers_upsert(rows: Sequence[tuple[int, int, int | None, str]]) -> None:
         return
     alias = router.db_for_write(Answer)
     sql = _statements(alias)["answers_upsert"].format(rows=", ".join(["(%s, %s, %s, %s)"] * len(rows)))
-    with connections[alias].cursor() as cursor:
+    with _cursor(alias) as cursor:
         cursor.execute(sql, [part for row in rows for part in row])
 
 
@@ -605,7 +631,7 @@ def session_write(session_key: str, data: str, expires: dt.datetime, *, create: 
     a row was written."""
     alias = router.db_for_write(Session)
     expire_date = _prep(Session, "expire_date", expires, alias)
-    with connections[alias].cursor() as cursor:
+    with _cursor(alias) as cursor:
         if create:
             cursor.execute(_statements(alias)["session_insert"], [session_key, data, expire_date])
         else:

@@ -219,3 +219,20 @@ def test_production_settings_refuse_a_password_only_session_and_accept_the_secon
         "second_factor_admin": 200,
         "second_factor_django_admin": 200,
     }
+
+
+@pytest.mark.parametrize(("flag", "threshold"), [(None, "5"), ("false", "None"), ("true", "5")])
+def test_the_pupil_statements_are_prepared_unless_switched_off(flag, threshold):
+    """docs/decisions.md#prepared-statements: on PostgreSQL psycopg prepares a statement
+    the pupil path runs five times on a connection; DB_PREPARED_STATEMENTS=false (for a
+    transaction-mode pooler) leaves the threshold unset, and nothing is prepared."""
+    code = (
+        "import django; django.setup(); from django.conf import settings;"
+        " print(settings.DATABASES['default'].get('OPTIONS', {}).get('prepare_threshold'))"
+    )
+    env = REQUIRED | ({} if flag is None else {"DB_PREPARED_STATEMENTS": flag})
+
+    result = _run(["-c", code], **env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == threshold

@@ -126,12 +126,61 @@ def test_no_other_module_of_the_apps_sends_sql_by_hand():
     assert len(by_hand.findall(outcomes)) == 2  # the advisory lock and the snapshot, nothing more
 
 
-def test_nothing_is_called_a_prepared_statement():
-    from pathlib import Path
+def _prepared_on_this_connection() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
 
-    root = Path(__file__).resolve().parents[3]
-    for path in [*root.glob("surveys/**/*.py"), *root.glob("config/**/*.py"), *root.glob("bench/*.md")]:
-        assert "prepared statement" not in path.read_text().lower().replace("not prepared statements", ""), path
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_the_statements_are_prepared_on_postgresql_and_the_orms_are_not(transactional_db):
+    """docs/decisions.md#prepared-statements: a statement of this module that a connection
+    runs often is prepared there (PostgreSQL then plans it once, not on every run); the
+    ORM's queries, bound on the client, never are."""
+    from django.contrib.sessions.models import Session
+
+    connection.close()  # a new connection: nothing prepared on it yet
+    key = "k" * 32
+    for _ in range(6):  # psycopg prepares a statement on its fifth run on a connection
+        assert sql.session_load(key, now=timezone.now()) is None
+        assert not Session.objects.filter(session_key=key).exists()
+    prepared = _prepared_on_this_connection()
+    assert [text for text in prepared if "django_session" in text] == [
+        sql.statements()["session_load"].replace("%s", "$1", 1).replace("%s", "$2", 1)
+    ]
+    assert not any("LIMIT 1" in text for text in prepared)  # the ORM's exists() query
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_without_a_threshold_nothing_is_prepared(transactional_db, settings):
+    """DB_PREPARED_STATEMENTS=false (for a pooler that cannot keep them) leaves psycopg's
+    threshold unset, and then the statements are bound on the server but never prepared."""
+    connection.close()
+    options = connection.settings_dict["OPTIONS"]
+    saved = options.pop("prepare_threshold", None)
+    try:
+        for _ in range(6):
+            assert sql.session_load("k" * 32, now=timezone.now()) is None
+        assert _prepared_on_this_connection() == []
+    finally:
+        connection.close()
+        if saved is not None:
+            options["prepare_threshold"] = saved
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_a_failed_statement_raises_djangos_error_and_rolls_back(transactional_db):
+    """Errors from the server-bound cursor are Django's (IntegrityError), so the services'
+    ``atomic`` blocks and the idempotency checks see what they would see from the ORM."""
+    from django.contrib.sessions.models import Session
+    from django.db import IntegrityError, transaction
+
+    expires = timezone.now() + timezone.timedelta(hours=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        assert sql.session_write("a" * 32, "data", expires, create=True)
+        sql.session_write("b" * 32, None, expires, create=True)  # type: ignore[arg-type]  # NOT NULL
+    assert not Session.objects.exists()  # the first write went with the transaction
+    assert sql.session_write("c" * 32, "data", expires, create=True)  # and the connection works on
 
 
 # --- What the statements return -------------------------------------------------------------
