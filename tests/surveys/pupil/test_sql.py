@@ -152,7 +152,7 @@ def test_the_statements_are_prepared_on_postgresql_and_the_orms_are_not(transact
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
-def test_without_a_threshold_nothing_is_prepared(transactional_db, settings):
+def test_without_a_threshold_nothing_is_prepared(transactional_db):
     """DB_PREPARED_STATEMENTS=false (for a pooler that cannot keep them) leaves psycopg's
     threshold unset, and then the statements are bound on the server but never prepared."""
     connection.close()
